@@ -1,0 +1,72 @@
+"""A room's message history: a ring of the last N messages numbered by `seq`."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A chat message as stored and broadcast (text already normalised and redacted)."""
+
+    room: str
+    seq: int
+    id: str
+    author: str
+    text: str
+    html: str
+    ts: float
+
+
+class History:
+    """Keeps the newest `size` messages; `seq` grows by exactly one per appended message."""
+
+    __slots__ = ("_ring", "seq")
+
+    def __init__(self, size: int) -> None:
+        if size < 1:
+            raise ValueError("history size must be at least 1")
+        self._ring: deque[Message] = deque(maxlen=size)
+        self.seq = 0
+
+    def next_seq(self) -> int:
+        return self.seq + 1
+
+    def append(self, message: Message) -> None:
+        if message.seq != self.seq + 1:
+            raise ValueError(f"seq {message.seq} does not follow {self.seq}")
+        self._ring.append(message)
+        self.seq = message.seq
+
+    @property
+    def last_message_at(self) -> float | None:
+        return self._ring[-1].ts if self._ring else None
+
+    def latest(self, limit: int | None = None) -> list[Message]:
+        """The newest `limit` messages (all kept when None), oldest first."""
+        if limit is None or limit >= len(self._ring):
+            return list(self._ring)
+        if limit <= 0:
+            return []
+        return list(self._ring)[-limit:]
+
+    def since(self, seq: int) -> list[Message] | None:
+        """Every message after `seq`, or None when some of them are no longer kept."""
+        if seq < 0 or seq > self.seq:
+            return None
+        if seq == self.seq:
+            return []
+        oldest_kept = self._ring[0].seq if self._ring else self.seq + 1
+        if seq + 1 < oldest_kept:
+            return None
+        return [m for m in self._ring if m.seq > seq]
+
+    def before(self, seq: int | None, limit: int) -> tuple[list[Message], bool]:
+        """Up to `limit` messages older than `seq` (newest when None), oldest first, and
+        whether older kept messages remain."""
+        older = [m for m in self._ring if seq is None or m.seq < seq]
+        if limit <= 0:
+            return [], bool(older)
+        page = older[-limit:]
+        return page, len(older) > len(page)

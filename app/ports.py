@@ -1,0 +1,174 @@
+"""The ports: every piece of I/O the services need, as small async Protocols.
+
+Each method is one atomic step, so an adapter backed by a shared store (Redis, Lua) can
+keep the same guarantees the in-memory adapter gets from running on one event loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from app.domain.events import Envelope
+from app.domain.history import Message
+from app.domain.model import Departure, LeaveChange, Member
+
+
+@dataclass(frozen=True, slots=True)
+class RoomSnapshot:
+    """A consistent read of one room."""
+
+    name: str
+    epoch: str
+    created_at: float
+    capacity: int
+    members: list[Member]
+    recent: list[Departure]
+    typing: list[str]
+
+    @property
+    def owner(self) -> str | None:
+        return self.members[0].name if self.members else None
+
+
+@dataclass(frozen=True, slots=True)
+class JoinOutcome:
+    created: bool
+    room: RoomSnapshot
+
+
+@dataclass(frozen=True, slots=True)
+class PresenceChange:
+    room: str
+    member: Member
+
+
+class RoomStore(Protocol):
+    """Rooms and their membership; a room exists while it has members."""
+
+    async def join(self, room: str, member: Member, *, capacity: int, now: float) -> JoinOutcome:
+        """Admit `member`, creating the room (new epoch) if needed; raise ChatError if refused."""
+        ...
+
+    async def leave(self, room: str, key: str, *, now: float) -> LeaveChange | None:
+        """Remove a member (deleting the room when it empties); None if not a member."""
+        ...
+
+    async def evict(
+        self,
+        room: str,
+        actor_key: str,
+        target_key: str,
+        *,
+        ban: bool,
+        cooldown_s: float,
+        now: float,
+    ) -> tuple[Member, LeaveChange]:
+        """The owner kicks (cooldown) or bans a member; raise ChatError if not allowed."""
+        ...
+
+    async def snapshot(self, room: str, *, now: float) -> RoomSnapshot | None:
+        """The room as it is now, or None when it does not exist."""
+        ...
+
+    async def list_rooms(self, *, now: float) -> list[RoomSnapshot]:
+        """Every room that exists."""
+        ...
+
+    async def count(self) -> int:
+        """How many rooms exist."""
+        ...
+
+    async def touch(self, room: str, key: str, *, now: float, sent_message: bool = False) -> bool:
+        """Record activity (a message also ends typing); True when back from away."""
+        ...
+
+    async def typing(self, room: str, key: str, *, now: float) -> bool:
+        """Mark typing; True when the others should be told (not coalesced)."""
+        ...
+
+    async def sweep(self, *, now: float) -> list[PresenceChange]:
+        """Expire typing marks, departures and cooldowns; return members that went away."""
+        ...
+
+
+class HistoryStore(Protocol):
+    """Per-room message history with a seq that grows by exactly one per message."""
+
+    async def append(self, room: str, make: Callable[[int], Message]) -> Message:
+        """Store the message `make(next_seq)` builds, atomically with taking the seq."""
+        ...
+
+    async def latest_seq(self, room: str) -> int:
+        """The room's newest seq (0 before the first message)."""
+        ...
+
+    async def latest(self, room: str, limit: int | None = None) -> list[Message]:
+        """The newest `limit` kept messages, oldest first."""
+        ...
+
+    async def since(self, room: str, seq: int) -> list[Message] | None:
+        """Every message after `seq`, or None when some are no longer kept."""
+        ...
+
+    async def before(self, room: str, seq: int | None, limit: int) -> tuple[list[Message], bool]:
+        """A page of messages older than `seq`, and whether older ones remain."""
+        ...
+
+    async def last_message_at(self, room: str) -> float | None:
+        """When the newest kept message was sent."""
+        ...
+
+    async def drop(self, room: str) -> None:
+        """Forget the room's history (the room was deleted)."""
+        ...
+
+
+Deliver = Callable[[Envelope], None]
+
+
+class Broker(Protocol):
+    """Room fan-out across nodes: what one node publishes, every node's Hub delivers."""
+
+    async def start(self, deliver: Deliver) -> None:
+        """Begin delivering published envelopes to `deliver`."""
+        ...
+
+    async def publish(self, envelope: Envelope) -> None:
+        """Send an envelope to every node (this one included)."""
+        ...
+
+    async def close(self) -> None:
+        """Stop delivering; release connections."""
+        ...
+
+
+class Clock(Protocol):
+    """Time, injected so that tests control it."""
+
+    def now(self) -> float:
+        """Wall-clock seconds since the epoch (for timestamps shown to people)."""
+        ...
+
+    def monotonic(self) -> float:
+        """Seconds from an arbitrary start, never going back (for limits and timers)."""
+        ...
+
+
+class Metrics(Protocol):
+    """Counters the services and the web edge report; adapters decide where they go."""
+
+    def connection_opened(self) -> None: ...
+
+    def connection_closed(self, code: int) -> None: ...
+
+    def message_in(self) -> None: ...
+
+    def messages_out(self, count: int) -> None: ...
+
+    def dropped(self, reason: str, count: int = 1) -> None: ...
+
+    def error(self, code: str) -> None: ...
+
+    def rooms(self, count: int) -> None: ...
