@@ -1,0 +1,165 @@
+"""The Hub: this node's room → connection index, and the one place frames are fanned out.
+
+The Broker hands every published Envelope to `deliver` on every node. The Hub encodes the
+event once, then puts the same string into each local member's outbox without awaiting
+anything (ARCHITECTURE.md, hot path rule 1). A member who is still joining gets a pending
+subscription: room events are held back until its `joined` reply has been queued, so the
+reply always comes first and no message between the snapshot and the subscription is lost or
+repeated (messages at or below the snapshot's seq are skipped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from app.domain.events import Envelope, Eviction, Left, Presence, ServerEvent, Typing
+from app.domain.history import Message
+
+
+class Sink(Protocol):
+    """A connection's outbox, as the Hub sees it."""
+
+    def offer(self, frame: str, *, droppable: bool = False) -> bool:
+        """Queue a frame without waiting; False when it was not queued."""
+        ...
+
+
+class Encoder(Protocol):
+    def __call__(self, event: ServerEvent, ref: str | None = None) -> str:
+        """The event as one JSON text frame; `ref` is added to direct replies."""
+        ...
+
+
+class OutMetrics(Protocol):
+    def messages_out(self, count: int) -> None: ...
+
+
+@dataclass(slots=True)
+class _Subscription:
+    min_seq: int = 0
+    pending: list[Envelope] | None = field(default_factory=list)
+
+
+def _is_droppable(event: object) -> bool:
+    return isinstance(event, Typing | Presence)
+
+
+class Hub:
+    def __init__(self, encode: Encoder, metrics: OutMetrics) -> None:
+        self._encode = encode
+        self._metrics = metrics
+        self._sinks: dict[str, Sink] = {}
+        self._rooms: dict[str, dict[str, _Subscription]] = {}
+        self.on_evicted: Callable[[str, str], None] = lambda _conn_id, _room: None
+
+    # --- connections -------------------------------------------------------------------
+
+    def attach(self, conn_id: str, sink: Sink) -> None:
+        self._sinks[conn_id] = sink
+
+    def detach(self, conn_id: str) -> None:
+        self._sinks.pop(conn_id, None)
+        for room in [r for r, subs in self._rooms.items() if conn_id in subs]:
+            self.unsubscribe(room, conn_id)
+
+    def connection_ids(self) -> list[str]:
+        return list(self._sinks)
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._sinks)
+
+    def send(self, conn_id: str, event: ServerEvent, ref: str | None = None) -> bool:
+        """A direct reply or notice to one local connection."""
+        sink = self._sinks.get(conn_id)
+        if sink is None:
+            return False
+        return sink.offer(self._encode(event, ref), droppable=_is_droppable(event))
+
+    # --- rooms -------------------------------------------------------------------------
+
+    def subscribe(self, room: str, conn_id: str) -> None:
+        """Start holding room events for a connection that is joining."""
+        self._rooms.setdefault(room, {})[conn_id] = _Subscription()
+
+    def activate(
+        self, room: str, conn_id: str, first: ServerEvent, ref: str | None, *, min_seq: int
+    ) -> None:
+        """Send `first` (the joined reply), then what was held back, then live events."""
+        subscription = self._rooms.get(room, {}).get(conn_id)
+        if subscription is None:
+            return
+        held = subscription.pending or []
+        subscription.pending = None
+        subscription.min_seq = min_seq
+        self.send(conn_id, first, ref)
+        for envelope in held:
+            self._deliver_one(conn_id, subscription, envelope, None, None)
+
+    def unsubscribe(self, room: str, conn_id: str) -> None:
+        subs = self._rooms.get(room)
+        if subs is None:
+            return
+        subs.pop(conn_id, None)
+        if not subs:
+            del self._rooms[room]
+
+    def local_members(self, room: str) -> list[str]:
+        return list(self._rooms.get(room, {}))
+
+    # --- fan-out -----------------------------------------------------------------------
+
+    def deliver(self, envelope: Envelope) -> None:
+        """Fan a published room event out to this node's members of the room."""
+        subs = self._rooms.get(envelope.room)
+        if not subs:
+            return
+        if isinstance(envelope.event, Eviction):
+            self._evict(envelope.event)
+            return
+        frame = self._encode(envelope.event)
+        reply_frame = (
+            self._encode(envelope.event, envelope.reply_ref)
+            if envelope.reply_conn in subs and envelope.reply_ref is not None
+            else None
+        )
+        for conn_id, subscription in list(subs.items()):
+            if conn_id == envelope.exclude_conn:
+                continue
+            own = reply_frame if conn_id == envelope.reply_conn else None
+            self._deliver_one(conn_id, subscription, envelope, frame, own)
+
+    def _evict(self, eviction: Eviction) -> None:
+        if eviction.conn_id not in self._rooms.get(eviction.room, {}):
+            return
+        self.unsubscribe(eviction.room, eviction.conn_id)
+        self.send(eviction.conn_id, eviction.notice)
+        self.send(eviction.conn_id, Left(room=eviction.room, reason=eviction.reason))
+        self.on_evicted(eviction.conn_id, eviction.room)
+
+    def _deliver_one(
+        self,
+        conn_id: str,
+        subscription: _Subscription,
+        envelope: Envelope,
+        frame: str | None,
+        own_frame: str | None,
+    ) -> None:
+        if subscription.pending is not None:
+            subscription.pending.append(envelope)
+            return
+        event = envelope.event
+        if isinstance(event, Eviction):
+            return
+        is_message = isinstance(event, Message)
+        if isinstance(event, Message) and event.seq <= subscription.min_seq:
+            return
+        sink = self._sinks.get(conn_id)
+        if sink is None:
+            return
+        if own_frame is None:
+            own_frame = frame if frame is not None else self._encode(event)
+        if sink.offer(own_frame, droppable=_is_droppable(event)) and is_message:
+            self._metrics.messages_out(1)

@@ -1,0 +1,5 @@
+import html
+
+
+def render_html(text: str) -> str:
+    return html.escape(text)
