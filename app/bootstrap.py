@@ -1,0 +1,82 @@
+"""The composition root: the one place that reads Settings and wires ports to adapters.
+
+Tests pass fakes (a ManualClock, a store) as keyword arguments; everything else gets its
+default adapter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.adapters.clock import SystemClock
+from app.adapters.memory import MemoryBroker, MemoryHistoryStore, MemoryRoomStore, NullMetrics
+from app.ports import Broker, Clock, HistoryStore, Metrics, RoomStore
+from app.services.chat import ChatLimits, ChatService
+from app.services.hub import Hub
+from app.services.lifecycle import Lifecycle
+from app.services.markdown import render_html
+from app.services.rooms import RoomQueries
+from app.settings import Settings
+from app.web.wire import encode
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    settings: Settings
+    clock: Clock
+    rooms: RoomStore
+    history: HistoryStore
+    broker: Broker
+    metrics: Metrics
+    hub: Hub
+    chat: ChatService
+    queries: RoomQueries
+    lifecycle: Lifecycle
+
+
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    rooms: RoomStore | None = None,
+    history: HistoryStore | None = None,
+    broker: Broker | None = None,
+    metrics: Metrics | None = None,
+) -> Container:
+    clock = clock or SystemClock()
+    rooms = rooms or MemoryRoomStore()
+    history = history or MemoryHistoryStore(size=settings.history_size)
+    broker = broker or MemoryBroker()
+    metrics = metrics or NullMetrics()
+    hub = Hub(encode, metrics)
+    limits = ChatLimits(
+        max_message_chars=settings.max_message_chars,
+        history_size=settings.history_size,
+        max_room_members=settings.max_room_members,
+        max_rooms_per_connection=settings.max_rooms_per_connection,
+        max_frame_bytes=settings.max_frame_bytes,
+        kick_cooldown_s=settings.kick_cooldown_s,
+    )
+    chat = ChatService(
+        rooms=rooms,
+        history=history,
+        broker=broker,
+        hub=hub,
+        clock=clock,
+        metrics=metrics,
+        limits=limits,
+        render_html=render_html,
+    )
+    queries = RoomQueries(rooms=rooms, history=history, clock=clock)
+    return Container(
+        settings=settings,
+        clock=clock,
+        rooms=rooms,
+        history=history,
+        broker=broker,
+        metrics=metrics,
+        hub=hub,
+        chat=chat,
+        queries=queries,
+        lifecycle=Lifecycle(),
+    )

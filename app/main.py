@@ -1,0 +1,75 @@
+"""The FastAPI application: routes, static UI, and the lifespan that starts the broker and
+the housekeeping task."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app import __version__
+from app.bootstrap import Container, build
+from app.domain.errors import ChatError
+from app.settings import Settings
+from app.web import health, rooms, ws
+from app.web.errors import chat_error_handler
+
+log = logging.getLogger("parrotchat")
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+DESCRIPTION = """\
+Public, ephemeral chat rooms over one WebSocket per client.
+
+The REST routes below report on the server and its rooms. The chat itself happens on
+`GET /ws` (see the protocol: docs/protocol.md in the repository).
+"""
+
+
+async def _housekeeping(container: Container) -> None:
+    while True:
+        await asyncio.sleep(container.settings.sweep_interval_s)
+        try:
+            await container.chat.sweep()
+        except Exception:
+            log.exception("housekeeping sweep failed")
+
+
+def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
+    container = container or build(settings or Settings())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await container.broker.start(container.hub.deliver)
+        sweeper = asyncio.create_task(_housekeeping(container), name="housekeeping")
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await container.broker.close()
+
+    app = FastAPI(
+        title="ParrotChat",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "health", "description": "Liveness and readiness probes."},
+            {"name": "rooms", "description": "Rooms that exist now, and their stats."},
+        ],
+    )
+    app.state.container = container
+    app.add_exception_handler(ChatError, chat_error_handler)
+    app.include_router(health.router)
+    app.include_router(rooms.router)
+    app.include_router(ws.router)
+    if STATIC_DIR.is_dir():
+        app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
+    return app

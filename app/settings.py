@@ -1,0 +1,58 @@
+"""Settings, read only from `PARROT_*` environment variables (PROTOCOL.md "Configuration").
+
+There is no module-level instance: the entry point builds one and hands it to the
+composition root (app/bootstrap.py), which is the only other reader.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PARROT_", extra="ignore", frozen=True)
+
+    host: str = Field("127.0.0.1", description="Interface to bind.")
+    port: int = Field(8000, ge=0, le=65535, description="TCP port (0 picks a free one).")
+    allowed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma list of exact scheme://host[:port] origins allowed to open /ws; "
+        "empty: the server's own origin and http://localhost:PORT, http://127.0.0.1:PORT.",
+    )
+    require_origin: bool = Field(False, description="Refuse handshakes without Origin.")
+    max_connections: int = Field(10_000, ge=1)
+    max_room_members: int = Field(100, ge=1)
+    max_rooms_per_connection: int = Field(10, ge=1)
+    history_size: int = Field(50, ge=1, le=50)
+    max_message_chars: int = Field(512, ge=1)
+    max_frame_bytes: int = Field(16_384, ge=1024)
+    outbox_max_events: int = Field(256, ge=8, description="Frames queued per connection.")
+    outbox_max_bytes: int = Field(1_048_576, ge=65_536, description="Bytes queued per connection.")
+    hello_timeout_s: float = Field(10.0, gt=0)
+    idle_timeout_s: float = Field(600.0, gt=0)
+    ping_interval_s: float = Field(20.0, gt=0)
+    kick_cooldown_s: float = Field(3600.0, ge=0)
+    shutdown_grace_s: float = Field(10.0, gt=0)
+    sweep_interval_s: float = Field(5.0, gt=0, description="Presence/typing housekeeping.")
+    log_level: str = Field("INFO")
+    log_format: Literal["json", "console"] | None = Field(
+        None, description="json or console; default: json unless stderr is a terminal."
+    )
+    redis_url: str = Field("", description="Empty: in-memory, one node.")
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    def effective_origins(self) -> frozenset[str]:
+        """The origins /ws accepts: the configured list, or the server's own by default."""
+        if self.allowed_origins:
+            return frozenset(self.allowed_origins)
+        hosts = {self.host, "localhost", "127.0.0.1"} - {"0.0.0.0", "::", ""}
+        return frozenset(f"http://{host}:{self.port}" for host in hosts)

@@ -1,0 +1,101 @@
+"""One WebSocket connection's outbound side: a bounded outbox and its single writer task.
+
+Everything sent to the client (replies, broadcasts, errors, the final close) goes through
+the outbox in order. `offer` never waits: a full outbox means a slow consumer, which is
+closed (4008) rather than allowed to grow or stall a room. Typing and presence frames are
+shed first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from dataclasses import dataclass
+
+from starlette.websockets import WebSocket
+
+from app.ports import Metrics
+from app.web.closing import CloseCode, close_reason
+
+log = logging.getLogger("parrotchat.connection")
+
+
+@dataclass(frozen=True, slots=True)
+class _Close:
+    code: int
+    reason: str
+
+
+class Connection:
+    def __init__(
+        self,
+        websocket: WebSocket,
+        conn_id: str,
+        *,
+        max_events: int,
+        max_bytes: int,
+        metrics: Metrics,
+    ) -> None:
+        self.websocket = websocket
+        self.id = conn_id
+        self._max_events = max_events
+        self._max_bytes = max_bytes
+        self._metrics = metrics
+        self._queue: deque[str | _Close] = deque()
+        self._queued_bytes = 0
+        self._wakeup = asyncio.Event()
+        self.close_code: int | None = None
+        self.closed_by_server = False
+        self.frames_out = 0
+
+    @property
+    def closing(self) -> bool:
+        return self.close_code is not None
+
+    @property
+    def depth(self) -> int:
+        return len(self._queue)
+
+    def offer(self, frame: str, *, droppable: bool = False) -> bool:
+        if self.closing:
+            return False
+        size = len(frame)
+        if len(self._queue) >= self._max_events or self._queued_bytes + size > self._max_bytes:
+            if droppable:
+                self._metrics.dropped("coalesced")
+                return False
+            dropped = sum(1 for item in self._queue if isinstance(item, str)) + 1
+            self._queue.clear()
+            self._queued_bytes = 0
+            self._metrics.dropped("slow_consumer", dropped)
+            self.close(CloseCode.SLOW_CONSUMER)
+            return False
+        self._queue.append(frame)
+        self._queued_bytes += size
+        self._wakeup.set()
+        return True
+
+    def close(self, code: CloseCode, reason: str | None = None) -> None:
+        """Queue the close after what is already queued; later offers are refused."""
+        if self.closing:
+            return
+        self.close_code = int(code)
+        self.closed_by_server = True
+        self._queue.append(_Close(int(code), close_reason(code, reason)))
+        self._wakeup.set()
+
+    async def run_writer(self) -> None:
+        """Drain the outbox to the socket until a close has been sent."""
+        send = self.websocket.send_text
+        while True:
+            while not self._queue:
+                self._wakeup.clear()
+                await self._wakeup.wait()
+            item = self._queue.popleft()
+            if isinstance(item, _Close):
+                await self.websocket.close(item.code, item.reason)
+                return
+            self._queued_bytes -= len(item)
+            await send(item)
+            self.frames_out += 1

@@ -1,0 +1,40 @@
+"""REST: liveness and readiness probes."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel
+
+from app.web.deps import ContainerDep
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "draining"]
+
+
+@router.get("/healthz", operation_id="getHealth", summary="Liveness")
+async def healthz() -> Health:
+    """200 while the process runs."""
+    return Health()
+
+
+@router.get(
+    "/readyz",
+    operation_id="getReadiness",
+    summary="Readiness",
+    responses={503: {"model": Readiness, "description": "Draining: send no new traffic."}},
+)
+async def readyz(container: ContainerDep, response: Response) -> Readiness:
+    """200 while accepting connections; 503 once a graceful shutdown has begun."""
+    if container.lifecycle.draining:
+        response.status_code = 503
+        return Readiness(status="draining")
+    return Readiness(status="ready")
