@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.server import RunningServer, start_server
+
+_room_numbers = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[RunningServer]:
+    """One real server for tests that only need the defaults (each uses its own rooms)."""
+    running = start_server()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def room() -> str:
+    """A room name no other test uses."""
+    return f"room-{next(_room_numbers)}"
