@@ -42,8 +42,11 @@ WEB_ONLY = ("fastapi", "starlette", "uvicorn")
 
 @pytest.mark.parametrize(
     "path",
-    [p for p in APP.rglob("*.py") if "web" not in p.relative_to(APP).parts[:1]
-     and p.name not in {"main.py", "__main__.py"}],
+    [
+        p
+        for p in APP.rglob("*.py")
+        if "web" not in p.relative_to(APP).parts[:1] and p.name not in {"main.py", "__main__.py"}
+    ],
     ids=lambda p: str(p.relative_to(APP)),
 )
 def test_only_the_web_edge_imports_the_web_framework(path: Path) -> None:

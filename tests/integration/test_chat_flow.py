@@ -170,7 +170,7 @@ async def test_leave_and_disconnect_are_announced_with_last_seen_and_empty_rooms
 async def test_owner_leaving_hands_the_room_to_the_oldest_member(
     server: RunningServer, room: str
 ) -> None:
-    owner = await connected(server.ws_url, "Owner", room)
+    owner = await connected(server.ws_url, "Founder", room)
     second = await connected(server.ws_url, "Second", room)
     third = await connected(server.ws_url, "Third", room)
     await owner.close()

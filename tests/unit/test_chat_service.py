@@ -88,10 +88,12 @@ async def test_typing_ttl_and_coalescing_follow_the_clock(harness: Harness) -> N
     await harness.chat.typing("c1", "lobby")
     assert len(bob.events("typing")) == 2
     stats = await harness.container.queries.room_stats("lobby")
-    assert stats is not None and stats.typing == 1
+    assert stats is not None
+    assert stats.typing == 1
     harness.clock.advance(5.0)
     stats = await harness.container.queries.room_stats("lobby")
-    assert stats is not None and stats.typing == 0
+    assert stats is not None
+    assert stats.typing == 0
 
 
 async def test_away_after_five_minutes_then_online_on_activity(harness: Harness) -> None:

@@ -7,8 +7,9 @@ from app.domain.model import AWAY_AFTER_S, RECENT_DEPARTURE_S, Member, Room
 
 
 def _member(name: str, at: float = 0.0, conn: str | None = None) -> Member:
-    return Member(name=name, key=name.lower(), conn_id=conn or f"c-{name}", joined_at=at,
-                  last_active_at=at)
+    return Member(
+        name=name, key=name.lower(), conn_id=conn or f"c-{name}", joined_at=at, last_active_at=at
+    )
 
 
 def _room(*names: str, capacity: int = 100) -> Room:
@@ -20,13 +21,17 @@ def _room(*names: str, capacity: int = 100) -> Room:
 
 def test_the_first_member_owns_and_ownership_passes_to_the_oldest() -> None:
     room = _room("ann", "bob", "cat")
-    assert room.owner is not None and room.owner.name == "ann"
+    assert room.owner is not None
+    assert room.owner.name == "ann"
     change = room.remove("ann", now=10.0)
-    assert change is not None and change.new_owner == "bob"
+    assert change is not None
+    assert change.new_owner == "bob"
     change = room.remove("cat", now=11.0)
-    assert change is not None and change.new_owner is None
+    assert change is not None
+    assert change.new_owner is None
     change = room.remove("bob", now=12.0)
-    assert change is not None and change.room_empty
+    assert change is not None
+    assert change.room_empty
 
 
 @pytest.mark.parametrize(
@@ -116,7 +121,8 @@ def test_ban_survives_owner_handover() -> None:
     room = _room("ann", "bob", "cat")
     room.evict("ann", "cat", 10.0, ban=True, cooldown_s=3600)
     room.remove("ann", 11.0)
-    assert room.owner is not None and room.owner.name == "bob"
+    assert room.owner is not None
+    assert room.owner.name == "bob"
     with pytest.raises(ChatError) as denied:
         room.admit(_member("cat", conn="new"), now=10_000.0)
     assert denied.value.code == ErrorCode.BANNED
