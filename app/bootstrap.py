@@ -56,6 +56,8 @@ def build(
         max_rooms_per_connection=settings.max_rooms_per_connection,
         max_frame_bytes=settings.max_frame_bytes,
         kick_cooldown_s=settings.kick_cooldown_s,
+        message_rules=settings.rate_messages,
+        join_rules=settings.rate_joins,
     )
     chat = ChatService(
         rooms=rooms,

@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     max_frame_bytes: int = Field(16_384, ge=1024)
     outbox_max_events: int = Field(256, ge=8, description="Frames queued per connection.")
     outbox_max_bytes: int = Field(1_048_576, ge=65_536, description="Bytes queued per connection.")
+    rate_messages: Annotated[tuple[tuple[int, float], ...], NoDecode] = Field(
+        ((5, 2.0), (60, 60.0)),
+        description="Messages per connection: comma list of COUNT/SECONDS windows, all enforced.",
+    )
+    rate_joins: Annotated[tuple[tuple[int, float], ...], NoDecode] = Field(
+        ((10, 60.0),), description="Joins per connection, as COUNT/SECONDS windows."
+    )
     hello_timeout_s: float = Field(10.0, gt=0)
     idle_timeout_s: float = Field(600.0, gt=0)
     ping_interval_s: float = Field(20.0, gt=0)
@@ -49,6 +56,19 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("rate_messages", "rate_joins", mode="before")
+    @classmethod
+    def _parse_windows(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        windows = []
+        for part in value.split(","):
+            count, _, seconds = part.strip().partition("/")
+            if not count or not seconds:
+                raise ValueError(f"expected COUNT/SECONDS, got {part.strip()!r}")
+            windows.append((int(count), float(seconds)))
+        return tuple(windows)
 
     def effective_origins(self) -> frozenset[str]:
         """The origins /ws accepts: the configured list, or the server's own by default."""

@@ -18,6 +18,14 @@ def server() -> Iterator[RunningServer]:
     running.stop()
 
 
+@pytest.fixture(scope="session")
+def roomy_server() -> Iterator[RunningServer]:
+    """A real server whose message rate limit lets a test fill a room's history quickly."""
+    running = start_server({"PARROT_RATE_MESSAGES": "1000/1"})
+    yield running
+    running.stop()
+
+
 @pytest.fixture
 def room() -> str:
     """A room name no other test uses."""

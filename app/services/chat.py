@@ -41,6 +41,7 @@ from app.domain.events import (
 from app.domain.history import Message
 from app.domain.model import TYPING_TTL_S, Member, ceil_ms
 from app.domain.policies.names import name_key, normalize_guest_name, normalize_room_name
+from app.domain.policies.rate_limit import JOIN_RULES, MESSAGE_RULES, AbuseBudget, RateLimiter
 from app.domain.policies.text import normalize_message
 from app.domain.timefmt import rfc3339
 from app.ports import Broker, Clock, HistoryStore, Metrics, RoomSnapshot, RoomStore
@@ -57,6 +58,8 @@ class ChatLimits:
     max_rooms_per_connection: int = 10
     max_frame_bytes: int = 16384
     kick_cooldown_s: float = 3600.0
+    message_rules: tuple[tuple[int, float], ...] = MESSAGE_RULES
+    join_rules: tuple[tuple[int, float], ...] = JOIN_RULES
 
     def as_event(self) -> Limits:
         return Limits(
@@ -71,12 +74,15 @@ class ChatLimits:
 
 @dataclass(slots=True)
 class Session:
-    """One connection's chat state on this node."""
+    """One connection's chat state on this node, with its own limits."""
 
     conn_id: str
+    message_limit: RateLimiter
+    join_limit: RateLimiter
     name: str | None = None
     key: str | None = None
     rooms: set[str] = field(default_factory=set)
+    abuse: AbuseBudget = field(default_factory=AbuseBudget)
 
 
 def _system(
@@ -112,7 +118,11 @@ class ChatService:
     # --- sessions ----------------------------------------------------------------------
 
     def connect(self, conn_id: str) -> Session:
-        session = self._sessions[conn_id] = Session(conn_id=conn_id)
+        session = self._sessions[conn_id] = Session(
+            conn_id=conn_id,
+            message_limit=RateLimiter(self.limits.message_rules),
+            join_limit=RateLimiter(self.limits.join_rules),
+        )
         return session
 
     def session(self, conn_id: str) -> Session | None:
@@ -139,8 +149,9 @@ class ChatService:
             Envelope(room=room, event=event, accepted_at=self._clock.monotonic(), **routing)
         )
 
-    def deny(self, conn_id: str, denial: ChatError, ref: str | None = None) -> None:
-        """Answer a refused request with an `error` event."""
+    def deny(self, conn_id: str, denial: ChatError, ref: str | None = None) -> bool:
+        """Answer a refused request with an `error` event. True when the connection has
+        now used up its abuse budget (too many denials too fast) and should be closed."""
         self._metrics.error(denial.code.value)
         self._hub.send(
             conn_id,
@@ -153,6 +164,8 @@ class ChatService:
             ),
             ref,
         )
+        session = self._sessions.get(conn_id)
+        return session is not None and session.abuse.record_denial(self._clock.monotonic())
 
     # --- use cases ---------------------------------------------------------------------
 
@@ -189,6 +202,7 @@ class ChatService:
                 f"one connection may be in at most {self.limits.max_rooms_per_connection} rooms",
                 room=room,
             )
+        _check_rate(session.join_limit, self._clock.monotonic(), "joins", room)
         now = self._clock.now()
         member = Member(name=name, key=key, conn_id=conn_id, joined_at=now, last_active_at=now)
         # Subscribe before joining, so nothing published in between is missed.
@@ -249,7 +263,8 @@ class ChatService:
         await self._depart(session, room)
 
     async def send(self, conn_id: str, room: str, text: str, ref: str | None = None) -> None:
-        _session, name, key = self._in_room(conn_id, room)
+        session, name, key = self._in_room(conn_id, room)
+        _check_rate(session.message_limit, self._clock.monotonic(), "messages", room)
         clean = normalize_message(text, max_chars=self.limits.max_message_chars)
         html = self._render_html(clean)
         now = self._clock.now()
@@ -427,6 +442,17 @@ class ChatService:
     async def _announce_online(self, room: str, name: str, now: float) -> None:
         await self._publish(
             Presence(room=room, name=name, status=PresenceStatus.ONLINE, last_seen=now), room
+        )
+
+
+def _check_rate(limiter: RateLimiter, now: float, what: str, room: str) -> None:
+    wait_ms = limiter.try_acquire(now)
+    if wait_ms is not None:
+        raise ChatError(
+            ErrorCode.RATE_LIMITED,
+            f"too many {what}; try again in {wait_ms / 1000:.1f} s",
+            room=room,
+            retry_after_ms=wait_ms,
         )
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from app.domain.errors import ChatError, ErrorCode
 from app.web.deps import ContainerDep
 from app.web.errors import ErrorBody
+from app.web.wire import Timestamp
 
 router = APIRouter(prefix="/api/rooms", tags=["rooms"])
 
@@ -17,8 +16,8 @@ router = APIRouter(prefix="/api/rooms", tags=["rooms"])
 class RoomItem(BaseModel):
     name: str = Field(examples=["lobby"])
     members: int = Field(examples=[12])
-    created_at: datetime
-    last_message_at: datetime | None
+    created_at: Timestamp
+    last_message_at: Timestamp | None
 
 
 class RoomList(BaseModel):
@@ -31,9 +30,9 @@ class RoomStatsOut(BaseModel):
     members: int
     capacity: int
     owner: str | None
-    created_at: datetime
+    created_at: Timestamp
     messages_total: int = Field(description="Messages sent since the room was created.")
-    last_message_at: datetime | None
+    last_message_at: Timestamp | None
     history_size: int = Field(description="Messages kept for new joiners (at most 50).")
     typing: int = Field(description="Members typing right now.")
 

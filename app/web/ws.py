@@ -21,14 +21,12 @@ from app.bootstrap import Container
 from app.domain.errors import ChatError, ErrorCode
 from app.services.chat import ChatService
 from app.web import wire
+from app.web.closing import CloseCode
 from app.web.connection import Connection
 
 log = logging.getLogger("parrotchat.ws")
 
 router = APIRouter()
-
-# How long the writer may keep flushing queued frames once the reader has stopped.
-WRITER_FLUSH_S = 2.0
 
 
 @router.websocket("/ws", name="chat_socket")
@@ -52,11 +50,9 @@ async def chat_socket(websocket: WebSocket) -> None:
         _read_loop(websocket, connection, chat), name=f"ws-reader-{conn_id}"
     )
     try:
-        done, _pending = await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
-        if reader in done and not writer.done():
-            # The peer is gone or closed: give queued frames a moment, then stop.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(writer), WRITER_FLUSH_S)
+        # The reader ends when the peer has gone, the writer once it has sent our close:
+        # either way nothing more can be exchanged, so the other task stops too.
+        await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for task in (reader, writer):
             task.cancel()
@@ -79,13 +75,13 @@ async def _read_loop(websocket: WebSocket, connection: Connection, chat: ChatSer
             return
         text = message.get("text")
         if text is None:
-            _deny(connection, chat, ErrorCode.UNSUPPORTED_FRAME, "only text frames are accepted")
+            _deny(connection, chat, ChatError(ErrorCode.UNSUPPORTED_FRAME, "send text frames only"))
             continue
         try:
             event = wire.parse_client_event(text)
         except ValidationError as error:
             code, reason, details = wire.classify(error)
-            _deny(connection, chat, code, reason, details=details)
+            _deny(connection, chat, ChatError(code, reason, details=details or None))
             continue
         await _handle(connection, chat, event)
 
@@ -128,11 +124,8 @@ async def _handle(connection: Connection, chat: ChatService, event: wire.ClientE
 
 
 def _deny(
-    connection: Connection,
-    chat: ChatService,
-    code: ErrorCode,
-    reason: str,
-    *,
-    details: list[dict[str, str]] | None = None,
+    connection: Connection, chat: ChatService, denial: ChatError, ref: str | None = None
 ) -> None:
-    chat.deny(connection.id, ChatError(code, reason, details=details or None), None)
+    """Answer with an `error`; a connection that keeps getting denied is closed 1008."""
+    if chat.deny(connection.id, denial, ref):
+        connection.close(CloseCode.POLICY, "too many rejected events")

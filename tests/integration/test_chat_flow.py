@@ -75,8 +75,9 @@ async def test_typing_reaches_the_others_only(server: RunningServer, room: str) 
 
 
 async def test_history_on_join_holds_the_last_50_and_pages_back(
-    server: RunningServer, room: str
+    roomy_server: RunningServer, room: str
 ) -> None:
+    server = roomy_server
     writer = await connected(server.ws_url, "Writer", room)
     for i in range(1, 56):
         await writer.send(type="send", room=room, text=f"msg {i}")
@@ -100,8 +101,9 @@ async def test_history_on_join_holds_the_last_50_and_pages_back(
 
 
 async def test_resume_with_since_and_epoch_recovers_exactly_the_missed_messages(
-    server: RunningServer, room: str
+    roomy_server: RunningServer, room: str
 ) -> None:
+    server = roomy_server
     stayer = await connected(server.ws_url, "Stayer", room)
     first = stayer.seen[-1]
     for i in range(1, 4):
