@@ -16,7 +16,8 @@ from app import __version__
 from app.bootstrap import Container, build
 from app.domain.errors import ChatError
 from app.settings import Settings
-from app.web import health, rooms, ws
+from app.web import health, rooms, stats, ws
+from app.web.connection import ConnectionRegistry
 from app.web.errors import chat_error_handler
 
 log = logging.getLogger("parrotchat")
@@ -63,12 +64,15 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         openapi_tags=[
             {"name": "health", "description": "Liveness and readiness probes."},
             {"name": "rooms", "description": "Rooms that exist now, and their stats."},
+            {"name": "stats", "description": "Figures about this server process."},
         ],
     )
     app.state.container = container
+    app.state.connections = ConnectionRegistry()
     app.add_exception_handler(ChatError, chat_error_handler)
     app.include_router(health.router)
     app.include_router(rooms.router)
+    app.include_router(stats.router)
     app.include_router(ws.router)
     if STATIC_DIR.is_dir():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")

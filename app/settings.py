@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     rate_joins: Annotated[tuple[tuple[int, float], ...], NoDecode] = Field(
         ((10, 60.0),), description="Joins per connection, as COUNT/SECONDS windows."
     )
+    send_timeout_s: float = Field(
+        5.0, gt=0, description="A send to one client taking longer marks it a slow consumer."
+    )
     hello_timeout_s: float = Field(10.0, gt=0)
     idle_timeout_s: float = Field(600.0, gt=0)
     ping_interval_s: float = Field(20.0, gt=0)
@@ -69,10 +72,3 @@ class Settings(BaseSettings):
                 raise ValueError(f"expected COUNT/SECONDS, got {part.strip()!r}")
             windows.append((int(count), float(seconds)))
         return tuple(windows)
-
-    def effective_origins(self) -> frozenset[str]:
-        """The origins /ws accepts: the configured list, or the server's own by default."""
-        if self.allowed_origins:
-            return frozenset(self.allowed_origins)
-        hosts = {self.host, "localhost", "127.0.0.1"} - {"0.0.0.0", "::", ""}
-        return frozenset(f"http://{host}:{self.port}" for host in hosts)

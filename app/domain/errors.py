@@ -42,6 +42,8 @@ class ErrorCode(StrEnum):
     SERVER_SHUTTING_DOWN = "server_shutting_down"
     INTERNAL_ERROR = "internal_error"
     IDLE_TIMEOUT = "idle_timeout"
+    # Extensions beyond PROTOCOL.md v1 (additive):
+    ORIGIN_FORBIDDEN = "origin_forbidden"  # HTTP 403 body when a handshake's Origin is refused
 
 
 class ChatError(Exception):

@@ -36,8 +36,10 @@ class Connection:
         max_events: int,
         max_bytes: int,
         metrics: Metrics,
+        send_timeout_s: float,
     ) -> None:
         self.websocket = websocket
+        self._send_timeout_s = send_timeout_s
         self.id = conn_id
         self._max_events = max_events
         self._max_bytes = max_bytes
@@ -48,6 +50,8 @@ class Connection:
         self.close_code: int | None = None
         self.closed_by_server = False
         self.frames_out = 0
+        self.dropped = 0
+        self.writer_done = asyncio.Event()
 
     @property
     def closing(self) -> bool:
@@ -65,11 +69,7 @@ class Connection:
             if droppable:
                 self._metrics.dropped("coalesced")
                 return False
-            dropped = sum(1 for item in self._queue if isinstance(item, str)) + 1
-            self._queue.clear()
-            self._queued_bytes = 0
-            self._metrics.dropped("slow_consumer", dropped)
-            self.close(CloseCode.SLOW_CONSUMER)
+            self._give_up_on_slow_reader()
             return False
         self._queue.append(frame)
         self._queued_bytes += size
@@ -85,17 +85,59 @@ class Connection:
         self._queue.append(_Close(int(code), close_reason(code, reason)))
         self._wakeup.set()
 
+    def _give_up_on_slow_reader(self) -> None:
+        """Drop the backlog (counted) and close 4008."""
+        dropped = sum(1 for item in self._queue if isinstance(item, str)) + 1
+        self._queue.clear()
+        self._queued_bytes = 0
+        self.dropped += dropped
+        self._metrics.dropped("slow_consumer", dropped)
+        self.close(CloseCode.SLOW_CONSUMER)
+
     async def run_writer(self) -> None:
-        """Drain the outbox to the socket until a close has been sent."""
+        """Drain the outbox to the socket until a close has been sent (or cannot be)."""
+        try:
+            await self._write_until_closed()
+        finally:
+            self.writer_done.set()
+
+    async def _write_until_closed(self) -> None:
         send = self.websocket.send_text
+        timeout = self._send_timeout_s
         while True:
             while not self._queue:
                 self._wakeup.clear()
                 await self._wakeup.wait()
             item = self._queue.popleft()
-            if isinstance(item, _Close):
-                await self.websocket.close(item.code, item.reason)
+            try:
+                if isinstance(item, _Close):
+                    # A peer that stopped reading cannot take the close frame either.
+                    await asyncio.wait_for(self.websocket.close(item.code, item.reason), timeout)
+                    return
+                self._queued_bytes -= len(item)
+                await asyncio.wait_for(send(item), timeout)
+            except TimeoutError:
+                log.info("send timed out after %.1fs: slow consumer", timeout)
+                self.close_code = None
+                self._give_up_on_slow_reader()
                 return
-            self._queued_bytes -= len(item)
-            await send(item)
             self.frames_out += 1
+
+
+class ConnectionRegistry:
+    """Every open connection of this process (for the cap and the drain)."""
+
+    def __init__(self) -> None:
+        self._connections: dict[str, Connection] = {}
+
+    def add(self, connection: Connection) -> None:
+        self._connections[connection.id] = connection
+
+    def remove(self, connection: Connection) -> None:
+        self._connections.pop(connection.id, None)
+
+    def __len__(self) -> int:
+        return len(self._connections)
+
+    def all(self) -> list[Connection]:
+        return list(self._connections.values())

@@ -1,0 +1,62 @@
+"""uvicorn, run programmatically, with a shutdown that lets the application drain first."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import socket
+
+import uvicorn
+from fastapi import FastAPI
+
+from app.main import create_app
+from app.settings import Settings
+from app.web.drain import drain
+
+log = logging.getLogger("parrotchat.server")
+
+# Left for uvicorn's own shutdown (lifespan, closing sockets) out of the grace period.
+SHUTDOWN_RESERVE_S = 1.0
+
+
+class ParrotServer(uvicorn.Server):
+    """A uvicorn Server whose shutdown stops accepting, then drains the app's connections
+    (`app.web.drain`), then lets uvicorn finish with `timeout_graceful_shutdown` as the
+    backstop. Plain uvicorn would send 1012 to every WebSocket first."""
+
+    def __init__(self, config: uvicorn.Config, app: FastAPI, *, grace_s: float) -> None:
+        super().__init__(config)
+        self._app = app
+        self._grace_s = grace_s
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        budget = max(0.5, self._grace_s - SHUTDOWN_RESERVE_S)
+        try:
+            await asyncio.wait_for(drain(self._app, timeout_s=budget), budget + 0.1)
+        except TimeoutError:
+            log.warning("drain did not finish within %.1fs", budget)
+        await super().shutdown(sockets)
+
+
+def build_server(settings: Settings) -> ParrotServer:
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        ws_max_size=settings.max_frame_bytes,
+        ws_per_message_deflate=False,
+        ws_ping_interval=settings.ping_interval_s,
+        ws_ping_timeout=settings.ping_interval_s,
+        lifespan="on",
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        timeout_graceful_shutdown=max(1, math.ceil(SHUTDOWN_RESERVE_S)),
+    )
+    return ParrotServer(config, app, grace_s=settings.shutdown_grace_s)

@@ -1,0 +1,34 @@
+"""REST: process-wide figures for operators (and for leak checks)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from app.web.connection import ConnectionRegistry
+from app.web.deps import ContainerDep
+
+router = APIRouter(prefix="/api", tags=["stats"])
+
+
+class ServerStats(BaseModel):
+    connections: int = Field(description="Open WebSocket connections on this process.")
+    sessions: int = Field(description="Chat sessions on this process (one per connection).")
+    rooms: int = Field(description="Rooms that exist.")
+    tasks: int = Field(description="asyncio tasks alive in this process.")
+    draining: bool = Field(description="True once a graceful shutdown has begun.")
+
+
+@router.get("/stats", operation_id="getStats", summary="Server figures")
+async def stats(container: ContainerDep, request: Request) -> ServerStats:
+    """Connections, sessions, rooms and asyncio tasks of this process right now."""
+    registry: ConnectionRegistry = request.app.state.connections
+    return ServerStats(
+        connections=len(registry),
+        sessions=container.chat.session_count,
+        rooms=await container.rooms.count(),
+        tasks=len(asyncio.all_tasks()),
+        draining=container.lifecycle.draining,
+    )
