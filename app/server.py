@@ -21,9 +21,13 @@ SHUTDOWN_RESERVE_S = 1.0
 
 
 class ParrotServer(uvicorn.Server):
-    """A uvicorn Server whose shutdown stops accepting, then drains the app's connections
-    (`app.web.drain`), then lets uvicorn finish with `timeout_graceful_shutdown` as the
-    backstop. Plain uvicorn would send 1012 to every WebSocket first."""
+    """A uvicorn Server whose shutdown drains the app's connections first (`app.web.drain`),
+    then lets uvicorn finish with `timeout_graceful_shutdown` as the backstop. Plain uvicorn
+    would send 1012 to every WebSocket first.
+
+    The listening socket stays open during the drain so that probes and late clients get a
+    clear answer (`/readyz` 503, WebSocket handshakes 503) rather than a refused connection;
+    uvicorn's own shutdown closes it afterwards."""
 
     def __init__(self, config: uvicorn.Config, app: FastAPI, *, grace_s: float) -> None:
         super().__init__(config)
@@ -31,8 +35,6 @@ class ParrotServer(uvicorn.Server):
         self._grace_s = grace_s
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        for server in self.servers:
-            server.close()
         budget = max(0.5, self._grace_s - SHUTDOWN_RESERVE_S)
         try:
             await asyncio.wait_for(drain(self._app, timeout_s=budget), budget + 0.1)

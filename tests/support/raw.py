@@ -1,0 +1,75 @@
+"""A deliberately bad WebSocket peer over a plain TCP socket: it can stop reading, stop
+answering pings, or send frames no library would. Only for tests against 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import struct
+from typing import Any
+
+
+def encode_frame(payload: bytes, *, opcode: int = 0x1, fin: bool = True) -> bytes:
+    """A client frame (masked, as RFC 6455 requires of clients)."""
+    head = bytes([(0x80 if fin else 0) | opcode])
+    length = len(payload)
+    if length < 126:
+        head += bytes([0x80 | length])
+    elif length < 1 << 16:
+        head += bytes([0x80 | 126]) + struct.pack("!H", length)
+    else:
+        head += bytes([0x80 | 127]) + struct.pack("!Q", length)
+    mask = os.urandom(4)
+    masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    return head + mask + masked
+
+
+class RawPeer:
+    def __init__(self, port: int, *, recv_buffer: int = 4096, origin: str | None = None) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # A tiny receive window makes "stopped reading" bite after a few kilobytes.
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, recv_buffer)
+        self.sock.settimeout(5)
+        self.sock.connect(("127.0.0.1", port))
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (
+            f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        )
+        if origin is not None:
+            request += f"Origin: {origin}\r\n"
+        self.sock.sendall((request + "\r\n").encode())
+        response = b""
+        while b"\r\n\r\n" not in response:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                break
+            response += chunk
+        self.handshake = response.decode("latin-1")
+
+    @property
+    def status(self) -> int:
+        return int(self.handshake.split(" ", 2)[1])
+
+    def send_json(self, **event: Any) -> None:
+        self.sock.sendall(encode_frame(json.dumps(event).encode()))
+
+    def send_frame(self, payload: bytes, *, opcode: int = 0x1) -> None:
+        self.sock.sendall(encode_frame(payload, opcode=opcode))
+
+    def closed_by_server(self, timeout: float) -> bool:
+        """Read (and discard) until the server closes the TCP connection."""
+        self.sock.settimeout(timeout)
+        try:
+            while self.sock.recv(65536):
+                pass
+        except TimeoutError:
+            return False
+        except ConnectionError:
+            return True
+        return True
+
+    def close(self) -> None:
+        self.sock.close()
