@@ -44,7 +44,7 @@ async def chat_socket(websocket: WebSocket) -> None:
     container: Container = websocket.app.state.container
     registry: ConnectionRegistry = websocket.app.state.connections
     settings = container.settings
-    if not origin_allowed(websocket.headers, settings):
+    if not origin_allowed(websocket.url.scheme, websocket.headers, settings):
         await websocket.send_denial_response(
             _refusal(403, ErrorCode.ORIGIN_FORBIDDEN, "this origin may not open a chat connection")
         )

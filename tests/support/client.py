@@ -19,6 +19,10 @@ class ChatClient:
     @classmethod
     async def open(cls, url: str, **kwargs: Any) -> ChatClient:
         kwargs.setdefault("open_timeout", 10)
+        kwargs.setdefault("close_timeout", 2)
+        # Tests often leave events unread; an unbounded queue keeps the client reading the
+        # socket so that its close handshake is not stuck behind them.
+        kwargs.setdefault("max_queue", None)
         return cls(await connect(url, **kwargs))
 
     async def send(self, **event: Any) -> None:
