@@ -98,6 +98,10 @@ def test_redact_listed_terms_are_masked(
         pytest.param("p0rn", "****", id="leet-zero"),
         pytest.param("fuuuuck", "*******", id="stretched"),
         pytest.param("asssss", "******", id="stretched-double-letter-word"),
+        pytest.param("hi fuuuck and asssss!", "hi ****** and ******!", id="stretched-in-text"),
+        pytest.param(
+            "ok f\u200buck \u00e9t\u00e9 shit", "ok ***** \u00e9t\u00e9 ****", id="index-map"
+        ),
         pytest.param("f u c k", "*******", id="spaced-letters"),
         pytest.param("c.u.n.t", "*******", id="dotted-letters"),
         pytest.param("s_h_i_t", "*******", id="underscored-letters"),
