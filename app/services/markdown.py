@@ -34,48 +34,54 @@ from typing import Final
 
 __all__ = ["render_html"]
 
-_RUN_RE: Final = re.compile(r"\*+|_+")
-_TAGS: Final = {"*": ("<strong>", "</strong>"), "_": ("<em>", "</em>")}
-
-
-def _is_word(ch: str) -> bool:
-    return ch.isalnum()
+_RUN_RE: Final = re.compile(r"(\*+|_+)")
+_OPEN: Final = {"*": "<strong>", "_": "<em>"}
+_CLOSE: Final = {"*": "</strong>", "_": "</em>"}
 
 
 def render_html(text: str) -> str:
     """Render a chat message to inline HTML (no wrapper element)."""
-    out: list[str] = []
-    # Open spans, innermost last: (kind, index in `out` of the opener's literal run).
+    # Escape once up front: escaping never touches `*`/`_`, and every escape sequence ends
+    # in `;`, which is neither whitespace nor alphanumeric, like the character it replaces,
+    # so the flanking rules below see the same thing.
+    text = escape(text)
+    # [text, run, text, run, ..., text]: runs at odd indexes, texts possibly empty.
+    parts = _RUN_RE.split(text)
+    last = len(parts) - 1
+    out: list[str] = [parts[0]] if parts[0] else []
+    # Open spans, innermost last, at most one per kind: (kind, index in `out` of the
+    # opener's literal run).
     stack: list[tuple[str, int]] = []
-    position = 0
-    length = len(text)
-    for match in _RUN_RE.finditer(text):
-        start, end = match.span()
-        if start > position:
-            out.append(escape(text[position:start]))
-        position = end
-        run = match.group()
+    for i in range(1, last, 2):
+        run = parts[i]
         kind = run[0]
-        before = text[start - 1] if start else " "
-        after = text[end] if end < length else " "
+        previous, following = parts[i - 1], parts[i + 1]
+        # An empty text between two runs means the neighbour is the other run itself.
+        before = previous[-1] if previous else (parts[i - 2][-1] if i > 1 else " ")
+        after = following[0] if following else (parts[i + 2][0] if i + 2 < last else " ")
         can_open = not after.isspace()
         can_close = not before.isspace()
         if kind == "_":
-            can_open = can_open and not _is_word(before)
-            can_close = can_close and not _is_word(after)
+            can_open = can_open and not before.isalnum()
+            can_close = can_close and not after.isalnum()
 
-        depth = next((d for d in range(len(stack) - 1, -1, -1) if stack[d][0] == kind), -1)
+        if stack and stack[-1][0] == kind:
+            depth = len(stack) - 1
+        elif len(stack) == 2 and stack[0][0] == kind:
+            depth = 0
+        else:
+            depth = -1
         if can_close and depth >= 0 and stack[depth][1] != len(out) - 1:
             opener = stack[depth][1]
-            del stack[depth:]  # spans of the other kind opened inside stay literal
-            out[opener] = _TAGS[kind][0]
-            out.append(_TAGS[kind][1])
-            continue
-        out.append(run)
-        if can_open:
-            if depth >= 0:
-                del stack[depth]  # the nearer opener wins; the older one stays literal
-            stack.append((kind, len(out) - 1))
-    if position < length:
-        out.append(escape(text[position:]))
+            del stack[depth:]  # a span of the other kind opened inside stays literal
+            out[opener] = _OPEN[kind]
+            out.append(_CLOSE[kind])
+        else:
+            out.append(run)
+            if can_open:
+                if depth >= 0:
+                    del stack[depth]  # the nearer opener wins; the older one stays literal
+                stack.append((kind, len(out) - 1))
+        if following:
+            out.append(following)
     return "".join(out)
