@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from app.adapters.clock import SystemClock
 from app.adapters.memory import MemoryBroker, MemoryHistoryStore, MemoryRoomStore, NullMetrics
+from app.adapters.wordlists import build_profanity_filter
 from app.ports import Broker, Clock, HistoryStore, Metrics, RoomStore
 from app.services.chat import ChatLimits, ChatService
 from app.services.hub import Hub
@@ -68,6 +69,13 @@ def build(
         metrics=metrics,
         limits=limits,
         render_html=render_html,
+        profanity=build_profanity_filter(
+            deny_file=settings.profanity_deny_file or None,
+            redact_file=settings.profanity_redact_file or None,
+            allow_file=settings.profanity_allow_file or None,
+            extra_deny=settings.profanity_extra_deny,
+            extra_redact=settings.profanity_extra_redact,
+        ),
     )
     queries = RoomQueries(rooms=rooms, history=history, clock=clock)
     return Container(

@@ -41,6 +41,21 @@ class Settings(BaseSettings):
     send_timeout_s: float = Field(
         5.0, gt=0, description="A send to one client taking longer marks it a slow consumer."
     )
+    profanity_deny_file: str = Field(
+        "", description="Word list (one term a line) whose terms block a message; empty: default."
+    )
+    profanity_redact_file: str = Field(
+        "", description="Word list whose terms are masked with *; empty: better-profanity's list."
+    )
+    profanity_allow_file: str = Field(
+        "", description="Terms never blocked or masked (false positives, identity terms)."
+    )
+    profanity_extra_deny: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Comma list of terms added to the deny list."
+    )
+    profanity_extra_redact: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="Comma list of terms added to the redact list."
+    )
     hello_timeout_s: float = Field(10.0, gt=0)
     idle_timeout_s: float = Field(600.0, gt=0)
     ping_interval_s: float = Field(20.0, gt=0)
@@ -58,6 +73,13 @@ class Settings(BaseSettings):
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("profanity_extra_deny", "profanity_extra_redact", mode="before")
+    @classmethod
+    def _split_terms(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
     @field_validator("rate_messages", "rate_joins", mode="before")

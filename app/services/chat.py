@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from app.domain.errors import ChatError, ErrorCode
 from app.domain.events import (
@@ -41,11 +42,18 @@ from app.domain.events import (
 from app.domain.history import Message
 from app.domain.model import TYPING_TTL_S, Member, ceil_ms
 from app.domain.policies.names import name_key, normalize_guest_name, normalize_room_name
+from app.domain.policies.profanity import FilterResult
 from app.domain.policies.rate_limit import JOIN_RULES, MESSAGE_RULES, AbuseBudget, RateLimiter
 from app.domain.policies.text import normalize_message
 from app.domain.timefmt import rfc3339
 from app.ports import Broker, Clock, HistoryStore, Metrics, RoomSnapshot, RoomStore
 from app.services.hub import Hub
+
+
+class TextFilter(Protocol):
+    def check(self, text: str) -> FilterResult:
+        """Block the text, or return it with listed terms masked."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +111,7 @@ class ChatService:
         metrics: Metrics,
         limits: ChatLimits,
         render_html: Callable[[str], str],
+        profanity: TextFilter,
     ) -> None:
         self._rooms = rooms
         self._history = history
@@ -112,6 +121,7 @@ class ChatService:
         self._metrics = metrics
         self.limits = limits
         self._render_html = render_html
+        self._profanity = profanity
         self._sessions: dict[str, Session] = {}
         hub.on_evicted = self._evicted
 
@@ -265,7 +275,16 @@ class ChatService:
     async def send(self, conn_id: str, room: str, text: str, ref: str | None = None) -> None:
         session, name, key = self._in_room(conn_id, room)
         _check_rate(session.message_limit, self._clock.monotonic(), "messages", room)
-        clean = normalize_message(text, max_chars=self.limits.max_message_chars)
+        normalized = normalize_message(text, max_chars=self.limits.max_message_chars)
+        verdict = self._profanity.check(normalized)
+        if verdict.blocked:
+            # The reason never repeats the term: echoing it would broadcast it to the sender.
+            raise ChatError(
+                ErrorCode.MESSAGE_BLOCKED,
+                "your message contains a term that is not allowed here",
+                room=room,
+            )
+        clean = verdict.text
         html = self._render_html(clean)
         now = self._clock.now()
         message_id = uuid.uuid4().hex

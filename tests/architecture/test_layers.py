@@ -45,7 +45,8 @@ WEB_ONLY = ("fastapi", "starlette", "uvicorn")
     [
         p
         for p in APP.rglob("*.py")
-        if "web" not in p.relative_to(APP).parts[:1] and p.name not in {"main.py", "__main__.py"}
+        if "web" not in p.relative_to(APP).parts[:1]
+        and p.name not in {"main.py", "__main__.py", "server.py"}
     ],
     ids=lambda p: str(p.relative_to(APP)),
 )
