@@ -48,6 +48,7 @@ class RawPeer:
                 break
             response += chunk
         self.handshake = response.decode("latin-1")
+        self.received = b""
 
     @property
     def status(self) -> int:
@@ -60,16 +61,32 @@ class RawPeer:
         self.sock.sendall(encode_frame(payload, opcode=opcode))
 
     def closed_by_server(self, timeout: float) -> bool:
-        """Read (and discard) until the server closes the TCP connection."""
+        """Read until the server closes the TCP connection; what was read is kept in .received."""
         self.sock.settimeout(timeout)
         try:
-            while self.sock.recv(65536):
-                pass
+            while chunk := self.sock.recv(65536):
+                self.received += chunk
         except TimeoutError:
             return False
         except ConnectionError:
             return True
         return True
+
+    def close_code(self) -> int | None:
+        """The code of the close frame among the server frames received, if any."""
+        data, pos = self.received, 0
+        while pos + 2 <= len(data):
+            opcode, length = data[pos] & 0x0F, data[pos + 1] & 0x7F
+            pos += 2
+            if length == 126:
+                length, pos = struct.unpack("!H", data[pos : pos + 2])[0], pos + 2
+            elif length == 127:
+                length, pos = struct.unpack("!Q", data[pos : pos + 8])[0], pos + 8
+            if opcode == 0x8 and length >= 2:
+                code: int = struct.unpack("!H", data[pos : pos + 2])[0]
+                return code
+            pos += length
+        return None
 
     def close(self) -> None:
         self.sock.close()
