@@ -104,24 +104,32 @@ class Connection:
     async def _write_until_closed(self) -> None:
         send = self.websocket.send_text
         timeout = self._send_timeout_s
+        loop = asyncio.get_running_loop()
+        queue = self._queue
         while True:
-            while not self._queue:
+            while not queue:
                 self._wakeup.clear()
                 await self._wakeup.wait()
-            item = self._queue.popleft()
             try:
-                if isinstance(item, _Close):
-                    # A peer that stopped reading cannot take the close frame either.
-                    await asyncio.wait_for(self.websocket.close(item.code, item.reason), timeout)
-                    return
-                self._queued_bytes -= len(item)
-                await asyncio.wait_for(send(item), timeout)
+                # One deadline for the whole batch, pushed forward before each frame: a
+                # timer per frame (asyncio.wait_for makes a task each time) cost more than
+                # the send itself.
+                async with asyncio.timeout(None) as deadline:
+                    while queue:
+                        deadline.reschedule(loop.time() + timeout)
+                        item = queue.popleft()
+                        if isinstance(item, _Close):
+                            await self.websocket.close(item.code, item.reason)
+                            return
+                        self._queued_bytes -= len(item)
+                        await send(item)
+                        self.frames_out += 1
             except TimeoutError:
+                # A peer that stopped reading cannot take a close frame either.
                 log.info("send timed out after %.1fs: slow consumer", timeout)
                 self.close_code = None
                 self._give_up_on_slow_reader()
                 return
-            self.frames_out += 1
 
 
 class ConnectionRegistry:

@@ -34,9 +34,7 @@ async def test_a_stalled_reader_is_dropped_and_the_others_get_everything() -> No
         async def blast(index: int) -> None:
             for n in range(MESSAGES_EACH):
                 # 500 CJK characters: a 3 KB frame, so the stalled peer's buffers fill fast.
-                await senders[index].send(
-                    type="send", room=room, text=f"{index}:{n} " + "字" * 500
-                )
+                await senders[index].send(type="send", room=room, text=f"{index}:{n} " + "字" * 500)
                 await asyncio.sleep(0.01)
 
         await asyncio.gather(*(blast(i) for i in range(SENDERS)))
