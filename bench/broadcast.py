@@ -26,10 +26,12 @@ import resource
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -58,6 +60,7 @@ class Summary:
     server_cpu_percent: float
     bench_cpu_percent: float
     stalled_dropped: bool | None
+    probe_closes: list[int]
     python: str
 
 
@@ -121,9 +124,17 @@ async def _probe(url: str, name: str, room: str) -> ClientConnection:
     return ws
 
 
-async def _measure(ws: ClientConnection, latencies: list[float]) -> None:
+async def _measure(ws: ClientConnection, latencies: list[float], closes: list[int]) -> None:
     clock = time.time_ns
-    async for frame in ws:
+    try:
+        await _record(ws, latencies, clock)
+    except ConnectionClosed as closed:
+        closes.append(closed.rcvd.code if closed.rcvd else 1006)
+
+
+async def _record(ws: ClientConnection, latencies: list[float], clock: Callable[[], int]) -> None:
+    while True:
+        frame = await ws.recv()
         if not isinstance(frame, str):
             continue
         at = frame.find(MARK)
@@ -164,7 +175,8 @@ async def run(args: argparse.Namespace) -> Summary:
         discarders = [asyncio.create_task(m.discard()) for _, m in loads]
         await asyncio.sleep(2.0)
         latencies: list[float] = []
-        measurers = [asyncio.create_task(_measure(ws, latencies)) for ws in probes]
+        probe_closes: list[int] = []
+        measurers = [asyncio.create_task(_measure(ws, latencies, probe_closes)) for ws in probes]
         stop = asyncio.Event()
         sent = [0]
         senders = loads[: args.senders]
@@ -206,6 +218,7 @@ async def run(args: argparse.Namespace) -> Summary:
             server_cpu_percent=round(100 * server_cpu / elapsed, 1),
             bench_cpu_percent=round(100 * own_cpu / elapsed, 1),
             stalled_dropped=stalled_dropped,
+            probe_closes=probe_closes,
             python=platform.python_version(),
         )
     finally:

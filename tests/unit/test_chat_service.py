@@ -156,3 +156,49 @@ async def test_kick_tells_the_target_then_the_room(harness: Harness) -> None:
     with pytest.raises(ChatError) as cooldown:
         await harness.chat.join("c2", "lobby")
     assert (cooldown.value.code, cooldown.value.retry_after_ms) == (ErrorCode.KICKED, 60_000)
+
+
+async def test_the_eleventh_join_in_a_minute_is_rate_limited_with_the_real_wait(
+    harness: Harness,
+) -> None:
+    await harness.member("c1", "Ann")
+    for _ in range(5):
+        await harness.chat.join("c1", "lobby")
+        await harness.chat.leave("c1", "lobby")
+        harness.clock.advance(1.0)
+    for i in range(5):
+        await harness.chat.join("c1", f"room-{i}")
+        harness.clock.advance(1.0)
+    await harness.chat.leave("c1", "room-0")
+    with pytest.raises(ChatError) as denied:
+        await harness.chat.join("c1", "lobby")
+    # The first join was at t=0 and we are at t=10: it leaves the window in 50 s.
+    assert (denied.value.code, denied.value.retry_after_ms) == (ErrorCode.RATE_LIMITED, 50_000)
+    harness.clock.advance(50.0)
+    await harness.chat.join("c1", "lobby")
+
+
+async def test_six_quick_messages_the_sixth_waits_for_the_burst_window(harness: Harness) -> None:
+    ann = await harness.member("c1", "Ann", "lobby")
+    for i in range(5):
+        await harness.chat.send("c1", "lobby", f"m{i}")
+        harness.clock.advance(0.1)
+    with pytest.raises(ChatError) as denied:
+        await harness.chat.send("c1", "lobby", "m5")
+    assert (denied.value.code, denied.value.retry_after_ms) == (ErrorCode.RATE_LIMITED, 1_500)
+    assert len(ann.events("message")) == 5
+    stats = await harness.container.queries.room_stats("lobby")
+    assert stats is not None
+    assert stats.messages_total == 5
+
+
+async def test_a_blocked_message_is_neither_broadcast_nor_stored(harness: Harness) -> None:
+    ann = await harness.member("c1", "Ann", "lobby")
+    with pytest.raises(ChatError) as denied:
+        await harness.chat.send("c1", "lobby", "n1gger")
+    assert denied.value.code == ErrorCode.MESSAGE_BLOCKED
+    assert "n1gger" not in denied.value.reason
+    assert ann.events("message") == []
+    stats = await harness.container.queries.room_stats("lobby")
+    assert stats is not None
+    assert stats.messages_total == 0
