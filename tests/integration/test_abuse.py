@@ -107,14 +107,6 @@ async def test_fifty_concurrent_joins_into_a_room_with_99_members_admit_exactly_
         await client.close()
 
 
-async def _close_code(client: ChatClient) -> int | None:
-    try:
-        while True:
-            await client.recv(5)
-    except ConnectionClosed as closed:
-        return closed.rcvd.code if closed.rcvd else None
-
-
 async def _join_outcome(client: ChatClient) -> str:
     while True:
         event = await client.recv(10)
@@ -174,7 +166,7 @@ async def test_flooding_after_denials_closes_1008(server: RunningServer) -> None
         for _ in range(100):
             await client.send_raw("not json")
             await asyncio.sleep(0)
-    assert await _close_code(client) == 1008
+    assert await client.close_code() == 1008
     errors = [e for e in client.seen if e["type"] == "error"]
     assert 20 <= len(errors) <= 100
 

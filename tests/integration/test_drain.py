@@ -11,21 +11,13 @@ from websockets.exceptions import ConnectionClosed
 
 from app.main import create_app
 from app.settings import Settings
-from tests.support.client import ChatClient, Event, connected
+from tests.support.client import Event, connected
 from tests.support.inprocess import serve_in_thread
 from tests.support.raw import RawPeer
 from tests.support.server import start_server
 
 CLIENTS = 50
 GRACE_S = 5.0
-
-
-async def _read_until_closed(client: ChatClient) -> int | None:
-    try:
-        while True:
-            await client.recv(timeout=15)
-    except ConnectionClosed as closed:
-        return closed.rcvd.code if closed.rcvd else None
 
 
 async def test_sigterm_drains_every_client_and_loses_no_accepted_message() -> None:
@@ -50,7 +42,7 @@ async def test_sigterm_drains_every_client_and_loses_no_accepted_message() -> No
                     return
                 await asyncio.sleep(0.005)
 
-        readers = {c: asyncio.create_task(_read_until_closed(c)) for c in clients}
+        readers = {c: asyncio.create_task(c.close_code(15)) for c in clients}
         sending = asyncio.create_task(keep_sending())
         await asyncio.sleep(0.5)
         server.terminate(signal.SIGTERM)

@@ -38,19 +38,10 @@ def heartbeat_server() -> Iterator[RunningServer]:
     running.stop()
 
 
-async def _close_code(client: ChatClient, timeout: float = 5.0) -> int | None:
-    try:
-        async with asyncio.timeout(timeout):
-            while True:
-                await client.recv(timeout)
-    except ConnectionClosed as closed:
-        return closed.rcvd.code if closed.rcvd else None
-
-
 async def test_silence_after_connect_closes_1008(fast_server: RunningServer) -> None:
     client = await ChatClient.open(fast_server.ws_url)
     started = time.monotonic()
-    assert await _close_code(client) == 1008
+    assert await client.close_code() == 1008
     assert time.monotonic() - started >= 0.4
 
 
@@ -68,7 +59,7 @@ async def test_idle_connection_gets_idle_timeout_then_4000(
     client = await connected(fast_server.ws_url, "Sleepy", room)
     error = await client.expect("error", timeout=3)
     assert error["code"] == "idle_timeout"
-    assert await _close_code(client) == 4000
+    assert await client.close_code() == 4000
 
 
 async def test_activity_resets_the_idle_timer_but_pings_do_not(
@@ -81,7 +72,7 @@ async def test_activity_resets_the_idle_timer_but_pings_do_not(
         await busy.send(type="typing", room=room)
         with contextlib.suppress(ConnectionClosed):
             await pinger.send(type="ping")
-    assert await _close_code(pinger, timeout=0.1) == 4000
+    assert await pinger.close_code(0.1) == 4000
     assert [e["code"] for e in pinger.seen if e["type"] == "error"] == ["idle_timeout"]
     assert [e for e in busy.seen if e.get("code") == "idle_timeout"] == []
     await busy.send(type="send", room=room, text="awake")
@@ -118,7 +109,7 @@ async def test_connections_over_the_cap_get_server_full_and_1013(
     clients = [await ChatClient.open(fast_server.ws_url) for _ in range(40 - open_now)]
     extra = await ChatClient.open(fast_server.ws_url)
     assert (await extra.expect("error"))["code"] == "server_full"
-    assert await _close_code(extra) == 1013
+    assert await extra.close_code() == 1013
     await clients[0].hello("StillFine")
     for client in clients:
         await client.close()
@@ -130,7 +121,7 @@ async def test_a_frame_over_the_limit_closes_1009_and_the_room_carries_on(
     alice = await connected(server.ws_url, "Alice", room)
     bob = await connected(server.ws_url, "Bob", room)
     await bob.send(type="send", room=room, text="x" * 70_000)
-    assert await _close_code(bob) == 1009
+    assert await bob.close_code() == 1009
     left = await alice.expect("system", event="member_left")
     assert left["data"]["name"] == "Bob"
     await alice.send(type="send", room=room, text="carry on")

@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 Event = dict[str, Any]
 
@@ -65,6 +66,15 @@ class ChatClient:
             except TimeoutError:
                 break
         return events
+
+    async def close_code(self, timeout: float = 5.0) -> int | None:
+        """Read (recording) until the server closes; the code it sent, None if none."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    await self.recv(timeout)
+        except ConnectionClosed as closed:
+            return closed.rcvd.code if closed.rcvd else None
 
     async def hello(self, name: str) -> Event:
         await self.send(type="hello", name=name)
