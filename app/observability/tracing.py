@@ -62,12 +62,12 @@ def provider_from_env(env: Mapping[str, str] | None = None) -> trace.TracerProvi
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-    # Resource.create reads OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME; what is passed here
-    # would win over them, so the default service name is passed only when neither names one.
+    # Resource.create also merges OTEL_RESOURCE_ATTRIBUTES; what is passed here wins over it,
+    # so the default service name is passed only when the environment names none.
     attributes: dict[str, str] = {"service.version": __version__}
-    if not env.get("OTEL_SERVICE_NAME") and SERVICE_NAME not in env.get(
-        "OTEL_RESOURCE_ATTRIBUTES", ""
-    ):
+    if env.get("OTEL_SERVICE_NAME"):
+        attributes[SERVICE_NAME] = env["OTEL_SERVICE_NAME"]
+    elif SERVICE_NAME not in env.get("OTEL_RESOURCE_ATTRIBUTES", ""):
         attributes[SERVICE_NAME] = DEFAULT_SERVICE_NAME
     resource = Resource.create(attributes)
     provider = TracerProvider(resource=resource)
