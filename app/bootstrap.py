@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from opentelemetry.trace import TracerProvider
+
 from app.adapters.clock import SystemClock
-from app.adapters.memory import MemoryBroker, MemoryHistoryStore, MemoryRoomStore, NullMetrics
+from app.adapters.memory import MemoryBroker, MemoryHistoryStore, MemoryRoomStore
+from app.adapters.prometheus import PrometheusMetrics
 from app.adapters.wordlists import build_profanity_filter
-from app.ports import Broker, Clock, HistoryStore, Metrics, RoomStore
+from app.observability.tracing import provider_from_env, tracer_for
+from app.ports import Broker, Clock, HistoryStore, Metrics, RoomStore, Tracer
 from app.services.chat import ChatLimits, ChatService
 from app.services.hub import Hub
 from app.services.lifecycle import Lifecycle
@@ -29,6 +33,9 @@ class Container:
     history: HistoryStore
     broker: Broker
     metrics: Metrics
+    tracer: Tracer
+    # None when tracing is off; otherwise FastAPI is instrumented with it too.
+    tracer_provider: TracerProvider | None
     hub: Hub
     chat: ChatService
     queries: RoomQueries
@@ -43,13 +50,17 @@ def build(
     history: HistoryStore | None = None,
     broker: Broker | None = None,
     metrics: Metrics | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> Container:
     clock = clock or SystemClock()
     rooms = rooms or MemoryRoomStore()
     history = history or MemoryHistoryStore(size=settings.history_size)
     broker = broker or MemoryBroker()
-    metrics = metrics or NullMetrics()
-    hub = Hub(encode, metrics)
+    metrics = metrics or PrometheusMetrics()
+    # Tracing follows the standard OTEL_* variables unless a test hands in its own provider.
+    tracer_provider = tracer_provider or provider_from_env()
+    tracer = tracer_for(tracer_provider)
+    hub = Hub(encode, metrics, tracer)
     limits = ChatLimits(
         max_message_chars=settings.max_message_chars,
         history_size=settings.history_size,
@@ -76,6 +87,7 @@ def build(
             extra_deny=settings.profanity_extra_deny,
             extra_redact=settings.profanity_extra_redact,
         ),
+        tracer=tracer,
     )
     queries = RoomQueries(rooms=rooms, history=history, clock=clock)
     return Container(
@@ -85,6 +97,8 @@ def build(
         history=history,
         broker=broker,
         metrics=metrics,
+        tracer=tracer,
+        tracer_provider=tracer_provider,
         hub=hub,
         chat=chat,
         queries=queries,

@@ -13,12 +13,15 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
+from app.adapters.prometheus import PrometheusMetrics
 from app.bootstrap import Container, build
 from app.domain.errors import ChatError
+from app.observability import tracing
 from app.settings import Settings
 from app.web import health, rooms, stats, ws
 from app.web.connection import ConnectionRegistry
 from app.web.errors import chat_error_handler
+from app.web.telemetry import RequestIdMiddleware, instrument_tracing, mount_metrics
 
 log = logging.getLogger("parrotchat")
 
@@ -55,6 +58,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await container.broker.close()
+            tracing.shutdown(container.tracer_provider)
 
     app = FastAPI(
         title="ParrotChat",
@@ -68,12 +72,19 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         ],
     )
     app.state.container = container
-    app.state.connections = ConnectionRegistry()
+    connections = app.state.connections = ConnectionRegistry()
     app.add_exception_handler(ChatError, chat_error_handler)
     app.include_router(health.router)
     app.include_router(rooms.router)
     app.include_router(stats.router)
     app.include_router(ws.router)
+    container.metrics.watch_outboxes(connections.outbox_depths)
+    if isinstance(container.metrics, PrometheusMetrics):
+        mount_metrics(app, container.metrics.registry)
+    if container.tracer_provider is not None:
+        instrument_tracing(app, container.tracer_provider)
+    # Outermost, so that the access line and every other line of a request carry its ID.
+    app.add_middleware(RequestIdMiddleware)
     if STATIC_DIR.is_dir():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
     return app

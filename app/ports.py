@@ -6,7 +6,8 @@ keep the same guarantees the in-memory adapter gets from running on one event lo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -172,3 +173,70 @@ class Metrics(Protocol):
     def error(self, code: str) -> None: ...
 
     def rooms(self, count: int) -> None: ...
+
+    def broadcast_latency(self, seconds: float) -> None:
+        """A room message was handed to one recipient's transport `seconds` after it was
+        accepted (once per recipient)."""
+        ...
+
+    def watch_outboxes(self, depths: Callable[[], list[int]]) -> None:
+        """Read the outbox depth of every open connection when metrics are collected (so the
+        hot path pays nothing for it)."""
+        ...
+
+
+AttributeValue = str | int | float | bool
+
+
+class Span(Protocol):
+    """The part of a tracing span the services use."""
+
+    def set_attribute(self, key: str, value: AttributeValue) -> None: ...
+
+
+class Tracer(Protocol):
+    """Spans around use cases; the adapter decides whether they are recorded and exported."""
+
+    def span(
+        self, name: str, attributes: Mapping[str, AttributeValue] | None = None
+    ) -> AbstractContextManager[Span]:
+        """A span, current while the `with` block runs (children nest under it)."""
+        ...
+
+    def annotate(self, **attributes: AttributeValue) -> None:
+        """Add attributes to the current span (nothing when no span records)."""
+        ...
+
+
+class _NoSpan:
+    """A span that records nothing; entering and leaving it costs one method call each."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> _NoSpan:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        return None
+
+    def set_attribute(self, key: str, value: AttributeValue) -> None:
+        pass
+
+
+_NO_SPAN = _NoSpan()
+
+
+class NullTracer:
+    """The tracer when tracing is off: no allocation, no context switch, nothing exported.
+    It lives beside the port so that services can default to it without importing adapters."""
+
+    def span(
+        self, name: str, attributes: Mapping[str, AttributeValue] | None = None
+    ) -> AbstractContextManager[Span]:
+        return _NO_SPAN
+
+    def annotate(self, **attributes: AttributeValue) -> None:
+        pass
+
+
+NULL_TRACER: Tracer = NullTracer()

@@ -12,6 +12,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from app.main import create_app
+from app.observability.logging import configure_logging
 from app.settings import Settings
 from app.web.drain import drain
 
@@ -58,6 +59,7 @@ def tune_gc() -> None:
 
 
 def build_server(settings: Settings) -> ParrotServer:
+    configure_logging(settings.log_level, settings.log_format)
     app = create_app(settings)
     config = uvicorn.Config(
         app,
@@ -71,6 +73,9 @@ def build_server(settings: Settings) -> ParrotServer:
         ws_ping_interval=settings.ping_interval_s,
         ws_ping_timeout=settings.ping_interval_s,
         lifespan="on",
+        # Logging is ours (configure_logging above): uvicorn's loggers propagate to the root
+        # handler and its JSON formatter instead of getting handlers of their own.
+        log_config=None,
         log_level=settings.log_level.lower(),
         access_log=False,
         timeout_graceful_shutdown=max(1, math.ceil(SHUTDOWN_RESERVE_S)),

@@ -187,3 +187,9 @@ class NullMetrics:
 
     def rooms(self, count: int) -> None:
         pass
+
+    def broadcast_latency(self, seconds: float) -> None:
+        pass
+
+    def watch_outboxes(self, depths: Callable[[], list[int]]) -> None:
+        pass

@@ -48,6 +48,7 @@ from app.domain.policies.text import normalize_message
 from app.domain.timefmt import rfc3339
 from app.ports import Broker, Clock, HistoryStore, Metrics, RoomSnapshot, RoomStore
 from app.services.hub import Hub
+from app.services.tracing import NULL_TRACER, Tracer, traced
 
 
 class TextFilter(Protocol):
@@ -112,7 +113,9 @@ class ChatService:
         limits: ChatLimits,
         render_html: Callable[[str], str],
         profanity: TextFilter,
+        tracer: Tracer = NULL_TRACER,
     ) -> None:
+        self._tracer = tracer
         self._rooms = rooms
         self._history = history
         self._broker = broker
@@ -193,6 +196,7 @@ class ChatService:
         )
         self._hub.send(conn_id, welcome, ref)
 
+    @traced("chat.join")
     async def join(
         self,
         conn_id: str,
@@ -251,6 +255,7 @@ class ChatService:
             history=history,
             recovered=recovered,
         )
+        self._tracer.annotate(room=room, members=len(snapshot.members), seq=seq)
         self._hub.activate(room, conn_id, joined, ref, min_seq=seq)
         if outcome.created:
             self._metrics.rooms(await self._rooms.count())
@@ -272,6 +277,7 @@ class ChatService:
         self._hub.send(conn_id, Left(room=room, reason=LeaveReason.LEFT), ref)
         await self._depart(session, room)
 
+    @traced("chat.send")
     async def send(self, conn_id: str, room: str, text: str, ref: str | None = None) -> None:
         session, name, key = self._in_room(conn_id, room)
         _check_rate(session.message_limit, self._clock.monotonic(), "messages", room)
@@ -296,6 +302,7 @@ class ChatService:
 
         message = await self._history.append(room, make)
         self._metrics.message_in()
+        self._tracer.annotate(room=room, seq=message.seq)
         came_back = await self._rooms.touch(room, key, now=now, sent_message=True)
         await self._publish(message, room, reply_conn=conn_id, reply_ref=ref)
         if came_back:

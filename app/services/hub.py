@@ -16,13 +16,16 @@ from typing import Protocol
 
 from app.domain.events import Envelope, Eviction, Left, Presence, ServerEvent, Typing
 from app.domain.history import Message
+from app.ports import NULL_TRACER, Tracer
 
 
 class Sink(Protocol):
     """A connection's outbox, as the Hub sees it."""
 
-    def offer(self, frame: str, *, droppable: bool = False) -> bool:
-        """Queue a frame without waiting; False when it was not queued."""
+    def offer(self, frame: str, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
+        """Queue a frame without waiting; False when it was not queued. `accepted_at` (the
+        monotonic time a room message was accepted, 0 for anything else) lets the writer
+        measure broadcast latency when it hands the frame to the transport."""
         ...
 
 
@@ -47,9 +50,10 @@ def _is_droppable(event: object) -> bool:
 
 
 class Hub:
-    def __init__(self, encode: Encoder, metrics: OutMetrics) -> None:
+    def __init__(self, encode: Encoder, metrics: OutMetrics, tracer: Tracer = NULL_TRACER) -> None:
         self._encode = encode
         self._metrics = metrics
+        self._tracer = tracer
         self._sinks: dict[str, Sink] = {}
         self._rooms: dict[str, dict[str, _Subscription]] = {}
         self.on_evicted: Callable[[str, str], None] = lambda _conn_id, _room: None
@@ -119,6 +123,14 @@ class Hub:
         if isinstance(envelope.event, Eviction):
             self._evict(envelope.event)
             return
+        event = envelope.event
+        attributes: dict[str, str | int] = {"room": envelope.room, "members": len(subs)}
+        if isinstance(event, Message):
+            attributes["seq"] = event.seq
+        with self._tracer.span("chat.broadcast", attributes):
+            self._fan_out(envelope, subs)
+
+    def _fan_out(self, envelope: Envelope, subs: dict[str, _Subscription]) -> None:
         frame = self._encode(envelope.event)
         reply_frame = (
             self._encode(envelope.event, envelope.reply_ref)
@@ -161,5 +173,8 @@ class Hub:
             return
         if own_frame is None:
             own_frame = frame if frame is not None else self._encode(event)
-        if sink.offer(own_frame, droppable=_is_droppable(event)) and is_message:
-            self._metrics.messages_out(1)
+        if is_message:
+            if sink.offer(own_frame, accepted_at=envelope.accepted_at):
+                self._metrics.messages_out(1)
+        else:
+            sink.offer(own_frame, droppable=_is_droppable(event))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from dataclasses import dataclass
 
@@ -25,6 +26,14 @@ log = logging.getLogger("parrotchat.connection")
 class _Close:
     code: int
     reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Timed:
+    """A room message frame, with the monotonic time its message was accepted."""
+
+    frame: str
+    accepted_at: float
 
 
 class Connection:
@@ -44,7 +53,7 @@ class Connection:
         self._max_events = max_events
         self._max_bytes = max_bytes
         self._metrics = metrics
-        self._queue: deque[str | _Close] = deque()
+        self._queue: deque[str | _Timed | _Close] = deque()
         self._queued_bytes = 0
         self._wakeup = asyncio.Event()
         self.close_code: int | None = None
@@ -52,6 +61,8 @@ class Connection:
         self.frames_out = 0
         self.dropped = 0
         self.writer_done = asyncio.Event()
+        self.opened_at = time.monotonic()
+        self.events_in = 0
 
     @property
     def closing(self) -> bool:
@@ -61,7 +72,7 @@ class Connection:
     def depth(self) -> int:
         return len(self._queue)
 
-    def offer(self, frame: str, *, droppable: bool = False) -> bool:
+    def offer(self, frame: str, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
         if self.closing:
             return False
         size = len(frame)
@@ -71,7 +82,7 @@ class Connection:
                 return False
             self._give_up_on_slow_reader()
             return False
-        self._queue.append(frame)
+        self._queue.append(_Timed(frame, accepted_at) if accepted_at else frame)
         self._queued_bytes += size
         self._wakeup.set()
         return True
@@ -87,7 +98,7 @@ class Connection:
 
     def _give_up_on_slow_reader(self) -> None:
         """Drop the backlog (counted) and close 4008."""
-        dropped = sum(1 for item in self._queue if isinstance(item, str)) + 1
+        dropped = sum(1 for item in self._queue if not isinstance(item, _Close)) + 1
         self._queue.clear()
         self._queued_bytes = 0
         self.dropped += dropped
@@ -106,6 +117,7 @@ class Connection:
         timeout = self._send_timeout_s
         loop = asyncio.get_running_loop()
         queue = self._queue
+        latency = self._metrics.broadcast_latency
         while True:
             while not queue:
                 self._wakeup.clear()
@@ -121,8 +133,13 @@ class Connection:
                         if isinstance(item, _Close):
                             await self.websocket.close(item.code, item.reason)
                             return
-                        self._queued_bytes -= len(item)
-                        await send(item)
+                        if isinstance(item, _Timed):
+                            self._queued_bytes -= len(item.frame)
+                            await send(item.frame)
+                            latency(time.monotonic() - item.accepted_at)
+                        else:
+                            self._queued_bytes -= len(item)
+                            await send(item)
                         self.frames_out += 1
             except TimeoutError:
                 # A peer that stopped reading cannot take a close frame either.
@@ -149,3 +166,7 @@ class ConnectionRegistry:
 
     def all(self) -> list[Connection]:
         return list(self._connections.values())
+
+    def outbox_depths(self) -> list[int]:
+        """Frames queued per open connection (read when metrics are collected)."""
+        return [c.depth for c in self._connections.values()]

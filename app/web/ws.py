@@ -29,6 +29,7 @@ from app.web.closing import CloseCode
 from app.web.connection import Connection, ConnectionRegistry
 from app.web.errors import ErrorBody
 from app.web.origins import origin_allowed
+from app.web.telemetry import bind_connection, bind_event, log_session_end
 
 log = logging.getLogger("parrotchat.ws")
 
@@ -56,6 +57,7 @@ async def chat_socket(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     conn_id = uuid.uuid4().hex
+    bind_connection(conn_id)
     connection = Connection(
         websocket,
         conn_id,
@@ -89,6 +91,7 @@ async def chat_socket(websocket: WebSocket) -> None:
         for task in (reader, writer):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        log_session_end(connection, chat.session(conn_id))
         await chat.disconnect(conn_id)
         registry.remove(connection)
         container.metrics.connection_closed(connection.close_code or 1006)
@@ -178,6 +181,7 @@ async def _read_loop(
 
 async def _handle(connection: Connection, chat: ChatService, event: wire.ClientEvent) -> None:
     conn_id = connection.id
+    bind_event(connection, event)
     try:
         match event:
             case wire.Hello():

@@ -18,7 +18,7 @@ Event = dict[str, Any]
 class RecordingSink:
     frames: list[str] = field(default_factory=list)
 
-    def offer(self, frame: str, *, droppable: bool = False) -> bool:
+    def offer(self, frame: str, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
         self.frames.append(frame)
         return True
 

@@ -1,0 +1,132 @@
+"""Structured logs: stdlib `logging` with our own JSON and console formatters (ADR 0001).
+
+Context travels in contextvars: `request_id` (an HTTP request, or one inbound WebSocket
+event) and `connection_id` (a WebSocket connection). A task created while they are set
+inherits them, so every line logged while handling a request or an event carries them,
+without passing a logger around. Every string value is escaped with `escape_for_log`, so a
+client-chosen value (a `ref`, a name, a header) cannot forge lines or hide text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from contextvars import ContextVar
+from typing import Any, Literal, TextIO
+
+from app.domain.policies.text import escape_for_log
+
+request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+connection_id: ContextVar[str | None] = ContextVar("connection_id", default=None)
+
+# Attributes every LogRecord has; anything else on a record came from `extra=`.
+_STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# uvicorn adds a colourised copy of some messages; it is noise in a structured line.
+_SKIPPED = frozenset({"color_message"})
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape_for_log(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {escape_for_log(str(k)): _clean(v) for k, v in value.items()}
+    return escape_for_log(str(value))
+
+
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    rid = request_id.get()
+    if rid is not None:
+        fields["request_id"] = rid
+    cid = connection_id.get()
+    if cid is not None:
+        fields["connection_id"] = cid
+    for key, value in record.__dict__.items():
+        if key not in _STANDARD and key not in _SKIPPED and not key.startswith("_"):
+            fields[key] = value
+    return fields
+
+
+def _timestamp(created: float) -> str:
+    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
+    return f"{seconds}.{int(created % 1 * 1000):03d}Z"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, msg, then context and `extra` fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "ts": _timestamp(record.created),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        line.update(_fields(record))
+        if record.exc_info:
+            line["exc"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            line["stack"] = record.stack_info
+        return json.dumps(_clean(line), ensure_ascii=False, default=str)
+
+
+class ConsoleFormatter(logging.Formatter):
+    """For people at a terminal: `time level logger msg key=value ...`, one line each."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        parts = [
+            _timestamp(record.created),
+            f"{record.levelname.lower():<7}",
+            record.name,
+            escape_for_log(record.getMessage()),
+        ]
+        parts.extend(
+            f"{k}={json.dumps(_clean(v), ensure_ascii=False)}" for k, v in _fields(record).items()
+        )
+        text = " ".join(parts)
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
+def resolve_format(
+    log_format: Literal["json", "console"] | None, stream: TextIO
+) -> Literal["json", "console"]:
+    """json unless asked otherwise or the stream is a terminal."""
+    if log_format is not None:
+        return log_format
+    isatty = getattr(stream, "isatty", None)
+    return "console" if callable(isatty) and isatty() else "json"
+
+
+def configure_logging(
+    level: str = "INFO",
+    log_format: Literal["json", "console"] | None = None,
+    *,
+    stream: TextIO | None = None,
+) -> logging.Handler:
+    """Route every logger (ours, uvicorn's, libraries') through one handler on the root."""
+    stream = stream if stream is not None else sys.stderr
+    handler = logging.StreamHandler(stream)
+    chosen = resolve_format(log_format, stream)
+    handler.setFormatter(JsonFormatter() if chosen == "json" else ConsoleFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    numeric = logging.getLevelName(level.upper())
+    root.setLevel(numeric if isinstance(numeric, int) else logging.INFO)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        uv = logging.getLogger(name)
+        uv.handlers.clear()
+        uv.propagate = True
+        uv.setLevel(logging.NOTSET)
+    # The websockets library logs whole frames (message text included) at debug.
+    logging.getLogger("websockets").setLevel(max(root.level, logging.INFO))
+    return handler

@@ -1,0 +1,154 @@
+"""The web edge of observability: request IDs, the per-session log line, /metrics and the
+FastAPI tracing instrumentation."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import re
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+from fastapi import FastAPI
+from opentelemetry import trace
+from prometheus_client import CollectorRegistry
+from prometheus_fastapi_instrumentator import Instrumentator
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.observability import logging as obs_log
+from app.observability.metrics import PREFIX
+
+if TYPE_CHECKING:
+    from app.services.chat import Session
+    from app.web.connection import Connection
+    from app.web.wire import ClientEvent
+
+log = logging.getLogger("parrotchat.access")
+session_log = logging.getLogger("parrotchat.session")
+event_log = logging.getLogger("parrotchat.event")
+
+REQUEST_ID_HEADER = "x-request-id"
+_VALID_REQUEST_ID = re.compile(r"[!-~]{1,64}")  # short, printable ASCII, no spaces
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})  # probes and scrapes: debug only
+_event_numbers = itertools.count(1)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex
+
+
+def accepted_request_id(value: str | None) -> str | None:
+    """The client's X-Request-ID when it is short and printable; None otherwise."""
+    if value is not None and _VALID_REQUEST_ID.fullmatch(value):
+        return value
+    return None
+
+
+class RequestIdMiddleware:
+    """Pure ASGI: bind a request ID for every HTTP request (the client's valid `X-Request-ID`
+    or a new one), echo it in the response, and log one access line when it completes."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                sent = accepted_request_id(value.decode("latin-1"))
+                break
+        rid = sent or new_request_id()
+        token = obs_log.request_id.set(rid)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = [(k, v) for k, v in message.get("headers", []) if k != b"x-request-id"]
+                headers.append((b"x-request-id", rid.encode("latin-1")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            path = scope.get("path", "")
+            log.log(
+                logging.DEBUG if path in QUIET_PATHS else logging.INFO,
+                "request",
+                extra={
+                    "method": scope.get("method", ""),
+                    "path": path,
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                },
+            )
+            obs_log.request_id.reset(token)
+
+
+# --- WebSocket ---------------------------------------------------------------------------
+
+
+def bind_connection(conn_id: str) -> None:
+    """Tag every line logged for this connection (its tasks inherit the context)."""
+    obs_log.connection_id.set(conn_id)
+
+
+def bind_event(connection: Connection, event: ClientEvent) -> None:
+    """Count an inbound event and give it a request ID: the client's `ref`, or a new one."""
+    connection.events_in += 1
+    obs_log.request_id.set(event.ref or f"{connection.id[:8]}-{next(_event_numbers):x}")
+    if event_log.isEnabledFor(logging.DEBUG):
+        # The type and room only: message text is never logged.
+        event_log.debug("event", extra={"event": event.type, "room": getattr(event, "room", None)})
+
+
+def log_session_end(connection: Connection, session: Session | None) -> None:
+    """The one summary line of a WebSocket session (never raises: it runs in cleanup)."""
+    try:
+        session_log.info(
+            "session closed",
+            extra={
+                "duration_s": round(time.monotonic() - connection.opened_at, 3),
+                "user": session.name if session is not None else None,
+                "rooms": sorted(session.rooms) if session is not None else [],
+                "events_in": connection.events_in,
+                "frames_out": connection.frames_out,
+                "dropped": connection.dropped,
+                "close_code": connection.close_code or 1006,
+                "initiator": "server" if connection.closed_by_server else "client",
+            },
+        )
+    except Exception:
+        session_log.exception("could not log the session summary")
+
+
+# --- metrics and tracing -----------------------------------------------------------------
+
+
+def mount_metrics(app: FastAPI, registry: CollectorRegistry) -> None:
+    """HTTP metrics (prometheus-fastapi-instrumentator) and GET /metrics over `registry`,
+    which also holds the chat metrics. WebSockets pass through the instrumentator unseen."""
+    Instrumentator(
+        registry=registry,
+        excluded_handlers=["/metrics"],
+        should_group_status_codes=False,
+    ).instrument(app, metric_namespace=PREFIX).expose(
+        app, endpoint="/metrics", include_in_schema=True, tags=["stats"]
+    )
+
+
+def instrument_tracing(app: FastAPI, provider: trace.TracerProvider) -> None:
+    """A server span per REST request and WebSocket connection; the per-frame send/receive
+    sub-spans are left out (one per frame would drown the chat spans)."""
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(
+        app, tracer_provider=provider, exclude_spans=["receive", "send"]
+    )
