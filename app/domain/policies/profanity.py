@@ -103,7 +103,11 @@ _DIGIT_RE: Final = re.compile(r"\d")
 _NOT_NUMBER_RE: Final = re.compile(r"[^\W\d]|[@$!+|]")
 # Above this many distinct hit terms one token scan beats one regex scan per term.
 _PER_TERM_SCAN_LIMIT: Final = 12
-_CACHE_LIMIT: Final = 65_536
+# Room for every assigned character (about 150,000 in Unicode 15), so that no stream of
+# fresh characters can keep the slow path hot; unassigned and private-use characters are
+# answered without normalising and never cached, so they cannot crowd the table.
+_CACHE_LIMIT: Final = 200_000
+_UNFOLDED_CATEGORIES: Final = frozenset({"Cn", "Co", "Cs"})
 
 Span = tuple[int, int]
 
@@ -128,6 +132,8 @@ class _FoldTable(dict[str, str]):
     """Per-character folds, filled lazily and bounded in size."""
 
     def __missing__(self, ch: str) -> str:
+        if unicodedata.category(ch) in _UNFOLDED_CATEGORIES:
+            return ch
         folded = _fold_char(ch)
         if len(self) < _CACHE_LIMIT:
             self[ch] = folded
