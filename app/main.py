@@ -16,7 +16,7 @@ from app import __version__
 from app.bootstrap import Container, build
 from app.domain.errors import ChatError
 from app.settings import Settings
-from app.web import health, rooms, stats, ws
+from app.web import asyncapi, health, rooms, stats, ws
 from app.web.connection import ConnectionRegistry
 from app.web.errors import chat_error_handler
 
@@ -28,7 +28,9 @@ DESCRIPTION = """\
 Public, ephemeral chat rooms over one WebSocket per client.
 
 The REST routes below report on the server and its rooms. The chat itself happens on
-`GET /ws` (see the protocol: docs/protocol.md in the repository).
+`GET /ws`: its protocol is the AsyncAPI 3.0 document at [/asyncapi](/asyncapi) (rendered;
+also [/asyncapi.json](/asyncapi.json) and [/asyncapi.yaml](/asyncapi.yaml)), and the guide for
+client authors is docs/protocol.md in the repository.
 """
 
 
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             {"name": "health", "description": "Liveness and readiness probes."},
             {"name": "rooms", "description": "Rooms that exist now, and their stats."},
             {"name": "stats", "description": "Figures about this server process."},
+            {"name": "asyncapi", "description": "The WebSocket protocol, as AsyncAPI 3.0."},
         ],
     )
     app.state.container = container
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(rooms.router)
     app.include_router(stats.router)
     app.include_router(ws.router)
+    app.include_router(asyncapi.router)  # before the static mount at "/", which takes the rest
     if STATIC_DIR.is_dir():
         app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
     return app
