@@ -128,7 +128,16 @@ def _close_table() -> str:
     return "| code | when | what a good client does |\n|---|---|---|\n" + rows
 
 
-INFO_DESCRIPTION = """\
+CHANNEL_DESCRIPTION = """\
+The chat connection. Handshake: `GET /ws`. A browser handshake must carry an `Origin` on the
+server's allow-list (exact `scheme://host[:port]`), otherwise HTTP 403 with
+`{"code":"origin_forbidden"}` before the upgrade; a handshake without `Origin` (a
+non-browser client) is allowed unless the server requires one. No permessage-deflate. Text
+frames only (a binary frame gets `error{code:"unsupported_frame"}`); a frame larger than
+`max_frame_bytes` (see `welcome.limits`, default 16384) closes 1009.
+"""
+
+INFO_DESCRIPTION = f"""\
 Public, ephemeral chat rooms over one WebSocket per client. This document is generated from
 the pydantic models the server itself uses to parse and emit frames, and is written from a
 **client's** point of view: a client *sends* client events and *receives* server events.
@@ -137,21 +146,12 @@ One JSON event per text frame, discriminated on `type`. Unknown fields are rejec
 (`invalid_event`). Every client event may carry `ref` (1-64 characters); the server copies it
 into its direct reply. Timestamps are RFC 3339 UTC strings with milliseconds.
 
-The guide for client authors is `docs/protocol.md` in the repository; REST routes are in the
-OpenAPI document at `/docs`.
-"""
-
-CHANNEL_DESCRIPTION = f"""\
-The chat connection. Handshake: `GET /ws`. A browser handshake must carry an `Origin` on the
-server's allow-list (exact `scheme://host[:port]`), otherwise HTTP 403 with
-`{{"code":"origin_forbidden"}}` before the upgrade; a handshake without `Origin` (a
-non-browser client) is allowed unless the server requires one. No permessage-deflate. Text
-frames only (a binary frame gets `error{{code:"unsupported_frame"}}`); a frame larger than
-`max_frame_bytes` (see `welcome.limits`, default 16384) closes 1009.
-
 The first event must be `hello` (within 10 s). Then `join` rooms; resume after a reconnect
 with `join{{since, epoch}}`: when `epoch` matches and every message after `since` is still
 kept, `joined.recovered` is true and `joined.history` holds exactly the missed messages.
+
+The guide for client authors is `docs/protocol.md` in the repository; REST routes are in the
+OpenAPI document at `/docs`.
 
 ### Error codes (`error.code`)
 
