@@ -48,7 +48,9 @@ def test_every_route_has_an_operation_id_tag_summary_and_response_models(
     assert room["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
 
 
-def test_schemathesis_finds_no_server_errors_or_schema_violations(server: RunningServer) -> None:
+def test_schemathesis_finds_no_server_errors_or_schema_violations(
+    server: RunningServer, tmp_path: Path
+) -> None:
     # Bounded: 30 examples per operation, a fixed seed (reproducible in CI), all checks.
     result = subprocess.run(
         [
@@ -65,6 +67,7 @@ def test_schemathesis_finds_no_server_errors_or_schema_violations(server: Runnin
             "10",
             "--no-color",
         ],
+        cwd=tmp_path,  # its .schemathesis/ cache stays out of the checkout
         capture_output=True,
         text=True,
         timeout=120,
