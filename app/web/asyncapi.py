@@ -88,7 +88,8 @@ CLOSE_CODES: dict[CloseCode, tuple[str, str]] = {
         "reconnect with backoff",
     ),
     CloseCode.TRY_AGAIN_LATER: (
-        "server full or draining when the connection arrived",
+        'server full when the connection arrived, after `error{code:"server_full"}` '
+        "(a draining server refuses the handshake with HTTP 503 instead)",
         "retry later with backoff",
     ),
     CloseCode.IDLE: (
@@ -134,7 +135,9 @@ server's allow-list (exact `scheme://host[:port]`), otherwise HTTP 403 with
 `{"code":"origin_forbidden"}` before the upgrade; a handshake without `Origin` (a
 non-browser client) is allowed unless the server requires one. No permessage-deflate. Text
 frames only (a binary frame gets `error{code:"unsupported_frame"}`); a frame larger than
-`max_frame_bytes` (see `welcome.limits`, default 16384) closes 1009.
+`max_frame_bytes` (see `welcome.limits`, default 16384) closes 1009. A draining server
+refuses the handshake with HTTP 503 and `{"code":"server_shutting_down"}`; a full one
+accepts, sends `error{code:"server_full"}` and closes 1013.
 """
 
 INFO_DESCRIPTION = f"""\

@@ -50,7 +50,7 @@ Timestamp = Annotated[
 ]
 
 # Example values shared by the examples below (each example is validated by its own model in
-# tests/contract/test_asyncapi.py, and shown in the AsyncAPI document).
+# tests/protocol/test_asyncapi.py, and shown in the AsyncAPI document).
 _TS = "2026-11-29T07:02:46.878Z"
 _TS_EARLIER = "2026-11-29T06:58:10.204Z"
 _MESSAGE_EXAMPLE: dict[str, Any] = {
