@@ -18,7 +18,7 @@ from app.bootstrap import Container, build
 from app.domain.errors import ChatError
 from app.observability import tracing
 from app.settings import Settings
-from app.web import health, rooms, stats, ws
+from app.web import asyncapi, health, rooms, stats, ws
 from app.web.connection import ConnectionRegistry
 from app.web.errors import chat_error_handler
 from app.web.telemetry import RequestIdMiddleware, instrument_tracing, mount_metrics
@@ -31,7 +31,9 @@ DESCRIPTION = """\
 Public, ephemeral chat rooms over one WebSocket per client.
 
 The REST routes below report on the server and its rooms. The chat itself happens on
-`GET /ws` (see the protocol: docs/protocol.md in the repository).
+`GET /ws`: its protocol is the AsyncAPI 3.0 document at [/asyncapi](/asyncapi) (rendered;
+also [/asyncapi.json](/asyncapi.json) and [/asyncapi.yaml](/asyncapi.yaml)), and the guide for
+client authors is docs/protocol.md in the repository.
 """
 
 
@@ -69,6 +71,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             {"name": "health", "description": "Liveness and readiness probes."},
             {"name": "rooms", "description": "Rooms that exist now, and their stats."},
             {"name": "stats", "description": "Figures about this server process."},
+            {"name": "asyncapi", "description": "The WebSocket protocol, as AsyncAPI 3.0."},
         ],
     )
     app.state.container = container
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(rooms.router)
     app.include_router(stats.router)
     app.include_router(ws.router)
+    app.include_router(asyncapi.router)  # before the static mount at "/", which takes the rest
     container.metrics.watch_outboxes(connections.outbox_depths)
     if isinstance(container.metrics, PrometheusMetrics):
         mount_metrics(app, container.metrics.registry)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.errors import ChatError, ErrorCode
 
@@ -17,6 +17,12 @@ HTTP_STATUS: dict[ErrorCode, int] = {
 
 class ErrorBody(BaseModel):
     """The body of every REST error that ParrotChat itself produces."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"code": "room_not_found", "reason": "no room named 'lobby' exists"}]
+        }
+    )
 
     code: ErrorCode = Field(examples=["room_not_found"])
     reason: str = Field(examples=["no room named 'lobby' exists"])

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.errors import ChatError, ErrorCode
+from app.domain.policies.names import RESERVED_ROOM_NAMES, ROOM_NAME_PATTERN
 from app.web.deps import ContainerDep
 from app.web.errors import ErrorBody
 from app.web.wire import Timestamp
@@ -13,28 +16,103 @@ from app.web.wire import Timestamp
 router = APIRouter(prefix="/api/rooms", tags=["rooms"])
 
 
+_CREATED = "2026-11-29T06:58:10.204Z"
+_LAST = "2026-11-29T07:02:46.878Z"
+
+
 class RoomItem(BaseModel):
+    """A room in the list."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "lobby", "members": 12, "created_at": _CREATED, "last_message_at": _LAST}
+            ]
+        }
+    )
+
     name: str = Field(examples=["lobby"])
     members: int = Field(examples=[12])
     created_at: Timestamp
-    last_message_at: Timestamp | None
+    last_message_at: Timestamp | None = Field(description="null before the first message.")
 
 
 class RoomList(BaseModel):
+    """A page of rooms, busiest first."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "rooms": [
+                        {
+                            "name": "lobby",
+                            "members": 12,
+                            "created_at": _CREATED,
+                            "last_message_at": _LAST,
+                        },
+                        {
+                            "name": "quiet-corner",
+                            "members": 1,
+                            "created_at": _LAST,
+                            "last_message_at": None,
+                        },
+                    ],
+                    "total": 2,
+                }
+            ]
+        }
+    )
+
     rooms: list[RoomItem]
     total: int = Field(description="How many rooms exist (before limit/offset).")
 
 
 class RoomStatsOut(BaseModel):
+    """One room's figures."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "lobby",
+                    "members": 12,
+                    "capacity": 100,
+                    "owner": "Bob",
+                    "created_at": _CREATED,
+                    "messages_total": 42,
+                    "last_message_at": _LAST,
+                    "history_size": 42,
+                    "typing": 1,
+                }
+            ]
+        }
+    )
+
     name: str = Field(examples=["lobby"])
-    members: int
-    capacity: int
-    owner: str | None
+    members: int = Field(description="Members now.")
+    capacity: int = Field(description="Most members the room may have.")
+    owner: str | None = Field(description="The owner's name (null only while emptying).")
     created_at: Timestamp
     messages_total: int = Field(description="Messages sent since the room was created.")
     last_message_at: Timestamp | None
     history_size: int = Field(description="Messages kept for new joiners (at most 50).")
     typing: int = Field(description="Members typing right now.")
+
+
+# The room-name rule, documented for clients (and schemathesis); the check itself stays in the
+# domain so that a bad name gets ParrotChat's own error body.
+RoomName = Annotated[
+    str,
+    Path(
+        description="A room name: 3-30 of a-z, 0-9 and '-', not a reserved name.",
+        examples=["lobby"],
+        json_schema_extra={
+            "pattern": ROOM_NAME_PATTERN,
+            "not": {"enum": sorted(RESERVED_ROOM_NAMES)},
+        },
+    ),
+]
 
 
 @router.get("", operation_id="listRooms", summary="List rooms, busiest first")
@@ -56,11 +134,28 @@ async def list_rooms(
     operation_id="getRoom",
     summary="One room's stats",
     responses={
-        404: {"model": ErrorBody, "description": "No such room."},
-        422: {"model": ErrorBody, "description": "Not a valid room name."},
+        404: {
+            "model": ErrorBody,
+            "description": "No such room (rooms exist only while someone is in them).",
+            "content": {
+                "application/json": {
+                    "example": {"code": "room_not_found", "reason": "no room named 'lobby' exists"}
+                }
+            },
+        },
+        422: {
+            "model": ErrorBody,
+            "description": "Not a valid room name (`room_invalid`) or a reserved one "
+            "(`room_reserved`).",
+            "content": {
+                "application/json": {
+                    "example": {"code": "room_reserved", "reason": "room name 'admin' is reserved"}
+                }
+            },
+        },
     },
 )
-async def get_room(name: str, container: ContainerDep) -> RoomStatsOut:
+async def get_room(name: RoomName, container: ContainerDep) -> RoomStatsOut:
     """Members, owner, message counts and activity of one room."""
     stats = await container.queries.room_stats(name)
     if stats is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.web.connection import ConnectionRegistry
 from app.web.deps import ContainerDep
@@ -14,6 +14,14 @@ router = APIRouter(prefix="/api", tags=["stats"])
 
 
 class ServerStats(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"connections": 120, "sessions": 118, "rooms": 9, "tasks": 245, "draining": False}
+            ]
+        }
+    )
+
     connections: int = Field(description="Open WebSocket connections on this process.")
     sessions: int = Field(description="Chat sessions on this process (one per connection).")
     rooms: int = Field(description="Rooms that exist.")

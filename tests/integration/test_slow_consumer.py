@@ -56,7 +56,8 @@ async def test_a_stalled_reader_is_dropped_and_the_others_get_everything() -> No
         seqs = [e["seq"] for e in watcher.seen if e["type"] == "message"]
         assert seqs == list(range(1, total + 1))
         assert stalled.closed_by_server(15)
-        metrics = httpx.get(f"{server.http_url}/metrics").text
+        async with httpx.AsyncClient() as http:
+            metrics = (await http.get(f"{server.http_url}/metrics")).text
         dropped = _sample(metrics, 'parrotchat_dropped_msgs_total{reason="slow_consumer"}')
         assert dropped >= 1
         slow_closes = _sample(metrics, 'parrotchat_closes_total{code="4008"}')
