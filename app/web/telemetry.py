@@ -10,9 +10,10 @@ import time
 import uuid
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Response
+from fastapi.responses import PlainTextResponse
 from opentelemetry import trace
-from prometheus_client import CollectorRegistry
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -139,9 +140,27 @@ def mount_metrics(app: FastAPI, registry: CollectorRegistry) -> None:
         registry=registry,
         excluded_handlers=["/metrics"],
         should_group_status_codes=False,
-    ).instrument(app, metric_namespace=PREFIX).expose(
-        app, endpoint="/metrics", include_in_schema=True, tags=["stats"]
+    ).instrument(app, metric_namespace=PREFIX)
+
+    # Our own route rather than the instrumentator's `expose`, so that /docs can say what it
+    # returns (the Prometheus text format) and the OpenAPI document stays truthful.
+    @app.get(
+        "/metrics",
+        tags=["stats"],
+        operation_id="getMetrics",
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+        responses={
+            200: {
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+                "description": "Prometheus text exposition format 0.0.4.",
+            }
+        },
     )
+    def metrics() -> Response:
+        """Chat metrics (parrotchat_*) and HTTP metrics of this process, for Prometheus to
+        scrape. docs/operations.md explains every series."""
+        return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 
 def instrument_tracing(app: FastAPI, provider: trace.TracerProvider) -> None:
