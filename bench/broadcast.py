@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
@@ -61,6 +62,8 @@ class Summary:
     bench_cpu_percent: float
     stalled_dropped: bool | None
     probe_closes: list[int]
+    server_closes: dict[str, float]
+    server_dropped: dict[str, float]
     python: str
 
 
@@ -91,11 +94,34 @@ class LoadMember:
         self.writer.write(encode_frame(json.dumps(event).encode()))
 
     async def discard(self) -> None:
-        while await self.reader.read(1 << 16):
-            pass
+        """Skip over every frame, answering pings (or the server would drop us as dead)."""
+        buffer = b""
+        while chunk := await self.reader.read(1 << 16):
+            buffer += chunk
+            while len(buffer) >= 2:
+                opcode, length, start = buffer[0] & 0x0F, buffer[1] & 0x7F, 2
+                if length == 126:
+                    length, start = int.from_bytes(buffer[2:4]), 4
+                elif length == 127:
+                    length, start = int.from_bytes(buffer[2:10]), 10
+                if len(buffer) < start + length:
+                    break
+                if opcode == 0x9:
+                    self.writer.write(encode_frame(buffer[start : start + length], opcode=0xA))
+                buffer = buffer[start + length :]
 
     def close(self) -> None:
         self.writer.close()
+
+
+def _series(exposition: str, name: str, label: str) -> dict[str, float]:
+    """{label value: sample} of one labelled counter in a Prometheus text exposition."""
+    found = {}
+    for line in exposition.splitlines():
+        if line.startswith(name + "{"):
+            labels, value = line.rsplit(" ", 1)
+            found[labels.split(f'{label}="', 1)[1].split('"', 1)[0]] = float(value)
+    return found
 
 
 def _rss_mb(pid: int) -> float:
@@ -196,6 +222,10 @@ async def run(args: argparse.Namespace) -> Summary:
             task.cancel()
         await asyncio.gather(*measurers, *discarders, return_exceptions=True)
         stalled_dropped = stalled.closed_by_server(1) if stalled else None
+        async with httpx.AsyncClient() as http:
+            exposition = (await http.get(f"{server.http_url}/metrics")).text
+        server_closes = _series(exposition, "parrotchat_closes_total", "code")
+        server_dropped = _series(exposition, "parrotchat_dropped_msgs_total", "reason")
         for ws in probes:
             await ws.close()
         for _, member in loads:
@@ -219,6 +249,8 @@ async def run(args: argparse.Namespace) -> Summary:
             bench_cpu_percent=round(100 * own_cpu / elapsed, 1),
             stalled_dropped=stalled_dropped,
             probe_closes=probe_closes,
+            server_closes=server_closes,
+            server_dropped=server_dropped,
             python=platform.python_version(),
         )
     finally:
