@@ -9,6 +9,7 @@ web edge turns them into `error` events.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -46,9 +47,21 @@ from app.domain.policies.profanity import FilterResult
 from app.domain.policies.rate_limit import JOIN_RULES, MESSAGE_RULES, AbuseBudget, RateLimiter
 from app.domain.policies.text import normalize_message
 from app.domain.timefmt import rfc3339
-from app.ports import Broker, Clock, HistoryStore, Metrics, RoomSnapshot, RoomStore
+from app.ports import (
+    Broker,
+    Clock,
+    HistoryStore,
+    JoinOutcome,
+    Metrics,
+    RoomSnapshot,
+    RoomStore,
+)
 from app.services.hub import Hub
 from app.services.tracing import NULL_TRACER, Tracer, traced
+
+log = logging.getLogger("parrotchat.chat")
+
+MAX_REASON_CHARS = 200
 
 
 class TextFilter(Protocol):
@@ -177,6 +190,8 @@ class ChatService:
             ),
             ref,
         )
+        if denial.code in _NOT_THE_CLIENTS_FAULT:
+            return False
         session = self._sessions.get(conn_id)
         return session is not None and session.abuse.record_denial(self._clock.monotonic())
 
@@ -228,7 +243,32 @@ class ChatService:
         except BaseException:
             self._hub.unsubscribe(room, conn_id)
             raise
+        # Only an admitted join counts against the join rate limit.
+        session.join_limit.try_acquire(self._clock.monotonic())
         session.rooms.add(room)
+        try:
+            await self._welcome_to_room(
+                session, room, outcome, since=since, epoch=epoch, ref=ref, now=now
+            )
+        except BaseException:
+            # Whatever failed after admission, leave no half-joined member behind.
+            session.rooms.discard(room)
+            self._hub.unsubscribe(room, conn_id)
+            await self._rooms.leave(room, key, now=now)
+            raise
+
+    async def _welcome_to_room(
+        self,
+        session: Session,
+        room: str,
+        outcome: JoinOutcome,
+        *,
+        since: int | None,
+        epoch: str | None,
+        ref: str | None,
+        now: float,
+    ) -> None:
+        conn_id, name = session.conn_id, session.name or ""
         snapshot = outcome.room
         if outcome.created:
             await self._history.drop(room)
@@ -256,7 +296,10 @@ class ChatService:
             recovered=recovered,
         )
         self._tracer.annotate(room=room, members=len(snapshot.members), seq=seq)
-        self._hub.activate(room, conn_id, joined, ref, min_seq=seq)
+        # Anything newer than the snapshot's seq that is already in `history` must not be
+        # delivered again from the held events (possible with a shared store).
+        newest = max([seq, *(m.seq for m in history[-1:])])
+        self._hub.activate(room, conn_id, joined, ref, min_seq=newest)
         if outcome.created:
             self._metrics.rooms(await self._rooms.count())
             await self._publish(
@@ -300,13 +343,16 @@ class ChatService:
                 room=room, seq=seq, id=message_id, author=name, text=clean, html=html, ts=now
             )
 
-        message = await self._history.append(room, make)
-        self._metrics.message_in()
-        self._tracer.annotate(room=room, seq=message.seq)
         came_back = await self._rooms.touch(room, key, now=now, sent_message=True)
-        await self._publish(message, room, reply_conn=conn_id, reply_ref=ref)
         if came_back:
             await self._announce_online(room, name, now)
+        message = await self._history.append(room, make)
+        # Only an accepted message counts against the rate limit; refused ones (empty, too
+        # long, blocked) are the abuse budget's business.
+        session.message_limit.try_acquire(self._clock.monotonic())
+        self._metrics.message_in()
+        self._tracer.annotate(room=room, seq=message.seq)
+        await self._publish(message, room, reply_conn=conn_id, reply_ref=ref)
 
     async def typing(self, conn_id: str, room: str) -> None:
         _session, name, key = self._in_room(conn_id, room)
@@ -359,6 +405,7 @@ class ChatService:
         self, conn_id: str, room: str, target: str, reason: str | None, *, ban: bool
     ) -> None:
         _session, name, key = self._in_room(conn_id, room)
+        reason = self._clean_reason(reason, room)
         now = self._clock.now()
         cooldown_s = self.limits.kick_cooldown_s
         member, change = await self._rooms.evict(
@@ -391,6 +438,26 @@ class ChatService:
             room,
         )
 
+    def _clean_reason(self, reason: str | None, room: str) -> str | None:
+        """A moderation reason reaches the target like a message does: normalised, with
+        control and bidi characters removed and the word lists applied."""
+        if reason is None:
+            return None
+        try:
+            text = normalize_message(reason, max_chars=MAX_REASON_CHARS)
+        except ChatError as refused:
+            if refused.code is ErrorCode.MESSAGE_EMPTY:
+                return None
+            raise
+        verdict = self._profanity.check(text)
+        if verdict.blocked:
+            raise ChatError(
+                ErrorCode.MESSAGE_BLOCKED,
+                "the reason contains a term that is not allowed here",
+                room=room,
+            )
+        return verdict.text
+
     def _evicted(self, conn_id: str, room: str) -> None:
         """The Hub removed this connection from `room` on the owner's order."""
         session = self._sessions.get(conn_id)
@@ -403,10 +470,16 @@ class ChatService:
     async def disconnect(self, conn_id: str) -> None:
         """The connection is gone: leave every room, forget the session. Idempotent."""
         session = self._sessions.pop(conn_id, None)
-        if session is not None:
-            for room in sorted(session.rooms):
-                await self._depart(session, room)
-        self._hub.detach(conn_id)
+        try:
+            if session is not None:
+                for room in sorted(session.rooms):
+                    try:
+                        await self._depart(session, room)
+                    except Exception:
+                        # One room's failure must not keep the member in the others.
+                        log.exception("leaving %s on disconnect failed", room)
+        finally:
+            self._hub.detach(conn_id)
 
     async def sweep(self) -> None:
         """Periodic housekeeping: expire typing, departures and cooldowns; mark members away."""
@@ -471,9 +544,21 @@ class ChatService:
         )
 
 
+_NOT_THE_CLIENTS_FAULT = frozenset(
+    {
+        ErrorCode.INTERNAL_ERROR,
+        ErrorCode.SERVER_SHUTTING_DOWN,
+        ErrorCode.SERVER_FULL,
+        ErrorCode.IDLE_TIMEOUT,
+    }
+)
+"""Errors that say something about the server, not the client: no abuse budget for them."""
+
+
 def _check_rate(limiter: RateLimiter, now: float, what: str, room: str) -> None:
-    wait_ms = limiter.try_acquire(now)
-    if wait_ms is not None:
+    """Refuse when the limiter would; the caller records the attempt once it succeeds."""
+    wait_ms = limiter.retry_after_ms(now)
+    if wait_ms > 0:
         raise ChatError(
             ErrorCode.RATE_LIMITED,
             f"too many {what}; try again in {wait_ms / 1000:.1f} s",

@@ -56,6 +56,7 @@ class Hub:
         self._tracer = tracer
         self._sinks: dict[str, Sink] = {}
         self._rooms: dict[str, dict[str, _Subscription]] = {}
+        self._rooms_of: dict[str, set[str]] = {}
         self.on_evicted: Callable[[str, str], None] = lambda _conn_id, _room: None
 
     # --- connections -------------------------------------------------------------------
@@ -65,8 +66,9 @@ class Hub:
 
     def detach(self, conn_id: str) -> None:
         self._sinks.pop(conn_id, None)
-        for room in [r for r, subs in self._rooms.items() if conn_id in subs]:
+        for room in list(self._rooms_of.get(conn_id, ())):
             self.unsubscribe(room, conn_id)
+        self._rooms_of.pop(conn_id, None)
 
     def connection_ids(self) -> list[str]:
         return list(self._sinks)
@@ -87,6 +89,7 @@ class Hub:
     def subscribe(self, room: str, conn_id: str) -> None:
         """Start holding room events for a connection that is joining."""
         self._rooms.setdefault(room, {})[conn_id] = _Subscription()
+        self._rooms_of.setdefault(conn_id, set()).add(room)
 
     def activate(
         self, room: str, conn_id: str, first: ServerEvent, ref: str | None, *, min_seq: int
@@ -103,6 +106,7 @@ class Hub:
             self._deliver_one(conn_id, subscription, envelope, None, None)
 
     def unsubscribe(self, room: str, conn_id: str) -> None:
+        self._rooms_of.get(conn_id, set()).discard(room)
         subs = self._rooms.get(room)
         if subs is None:
             return
@@ -131,17 +135,40 @@ class Hub:
             self._fan_out(envelope, subs)
 
     def _fan_out(self, envelope: Envelope, subs: dict[str, _Subscription]) -> None:
-        frame = self._encode(envelope.event)
+        event = envelope.event
+        frame = self._encode(event)
+        reply_conn = envelope.reply_conn
         reply_frame = (
-            self._encode(envelope.event, envelope.reply_ref)
-            if envelope.reply_conn in subs and envelope.reply_ref is not None
-            else None
+            self._encode(event, envelope.reply_ref)
+            if reply_conn in subs and envelope.reply_ref is not None
+            else frame
         )
-        for conn_id, subscription in list(subs.items()):
-            if conn_id == envelope.exclude_conn:
-                continue
-            own = reply_frame if conn_id == envelope.reply_conn else None
-            self._deliver_one(conn_id, subscription, envelope, frame, own)
+        sinks = self._sinks
+        exclude = envelope.exclude_conn
+        if not isinstance(event, Message):
+            droppable = _is_droppable(event)
+            for conn_id, subscription in subs.items():
+                if subscription.pending is not None:
+                    subscription.pending.append(envelope)
+                elif conn_id != exclude and (sink := sinks.get(conn_id)) is not None:
+                    sink.offer(frame, droppable=droppable)
+            return
+        # Offers never change the room's subscriptions, so `subs` is iterated as it is.
+        seq, accepted_at, delivered = event.seq, envelope.accepted_at, 0
+        for conn_id, subscription in subs.items():
+            if subscription.pending is not None:
+                subscription.pending.append(envelope)
+            elif (
+                conn_id != exclude
+                and seq > subscription.min_seq
+                and (sink := sinks.get(conn_id)) is not None
+                and sink.offer(
+                    reply_frame if conn_id == reply_conn else frame, accepted_at=accepted_at
+                )
+            ):
+                delivered += 1
+        if delivered:
+            self._metrics.messages_out(delivered)
 
     def _evict(self, eviction: Eviction) -> None:
         if eviction.conn_id not in self._rooms.get(eviction.room, {}):
@@ -159,22 +186,18 @@ class Hub:
         frame: str | None,
         own_frame: str | None,
     ) -> None:
-        if subscription.pending is not None:
-            subscription.pending.append(envelope)
-            return
+        """One held envelope to one member whose join has just completed."""
         event = envelope.event
         if isinstance(event, Eviction):
             return
-        is_message = isinstance(event, Message)
         if isinstance(event, Message) and event.seq <= subscription.min_seq:
             return
         sink = self._sinks.get(conn_id)
         if sink is None:
             return
-        if own_frame is None:
-            own_frame = frame if frame is not None else self._encode(event)
-        if is_message:
-            if sink.offer(own_frame, accepted_at=envelope.accepted_at):
+        out = own_frame or frame or self._encode(event)
+        if isinstance(event, Message):
+            if sink.offer(out, accepted_at=envelope.accepted_at):
                 self._metrics.messages_out(1)
         else:
-            sink.offer(own_frame, droppable=_is_droppable(event))
+            sink.offer(out, droppable=_is_droppable(event))

@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket
 
 from app.ports import Metrics
 from app.web.closing import CloseCode, close_reason
+from app.web.transport import ABORT_KEY
 
 log = logging.getLogger("parrotchat.connection")
 
@@ -87,6 +88,16 @@ class Connection:
         self._wakeup.set()
         return True
 
+    def offer_before_close(self, frame: str) -> bool:
+        """Queue a last frame ahead of a close that has not been written yet (the answer to
+        an event that arrived while the close was waiting its turn)."""
+        queue = self._queue
+        if not queue or not isinstance(queue[-1], _Close):
+            return False
+        queue.insert(len(queue) - 1, frame)
+        self._queued_bytes += len(frame)
+        return True
+
     def close(self, code: CloseCode, reason: str | None = None) -> None:
         """Queue the close after what is already queued; later offers are refused."""
         if self.closing:
@@ -97,7 +108,9 @@ class Connection:
         self._wakeup.set()
 
     def _give_up_on_slow_reader(self) -> None:
-        """Drop the backlog (counted) and close 4008."""
+        """Drop the backlog (counted) and close 4008; the transport is aborted when the
+        handler returns (app/web/transport), since the peer may never read the close."""
+        self.websocket.scope[ABORT_KEY] = True
         dropped = sum(1 for item in self._queue if not isinstance(item, _Close)) + 1
         self._queue.clear()
         self._queued_bytes = 0
@@ -144,6 +157,8 @@ class Connection:
             except TimeoutError:
                 # A peer that stopped reading cannot take a close frame either.
                 log.info("send timed out after %.1fs: slow consumer", timeout)
+                if self.close_code == CloseCode.SLOW_CONSUMER:
+                    return  # already given up (and counted) when the outbox overflowed
                 self.close_code = None
                 self._give_up_on_slow_reader()
                 return

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 
 from app.bootstrap import Container
 from app.domain.errors import ChatError, ErrorCode
+from app.domain.events import Error
 from app.services.chat import ChatService
 from app.web import wire
 from app.web.closing import CloseCode
@@ -91,10 +92,12 @@ async def chat_socket(websocket: WebSocket) -> None:
         for task in (reader, writer):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        log_session_end(connection, chat.session(conn_id))
-        await chat.disconnect(conn_id)
-        registry.remove(connection)
-        container.metrics.connection_closed(connection.close_code or 1006)
+        try:
+            log_session_end(connection, chat.session(conn_id))
+            await chat.disconnect(conn_id)
+        finally:
+            registry.remove(connection)
+            container.metrics.connection_closed(connection.close_code or 1006)
 
 
 class _Timers:
@@ -152,9 +155,13 @@ async def _read_loop(
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             if connection.close_code is None:
-                connection.close_code = int(message.get("code", 1005))
+                reported = int(message.get("code", 1005))
+                # uvicorn reports a lost connection (reset, missed pong) as 1005 with no
+                # reason; a close frame always comes with one. Count it as what it was.
+                lost = reported == 1005 and "reason" not in message
+                connection.close_code = 1006 if lost else reported
             return
-        if connection.closing:
+        if connection.closing and not lifecycle.draining:
             continue  # what arrives after our close is not answered
         text = message.get("text")
         if text is None:
@@ -169,12 +176,7 @@ async def _read_loop(
         if not isinstance(event, wire.Ping):
             timers.activity()
         if lifecycle.draining:
-            _deny(
-                connection,
-                chat,
-                ChatError(ErrorCode.SERVER_SHUTTING_DOWN, "the server is shutting down"),
-                event.ref,
-            )
+            _refuse_while_draining(connection, chat, event.ref)
             continue
         await _handle(connection, chat, event)
 
@@ -216,6 +218,17 @@ async def _handle(connection: Connection, chat: ChatService, event: wire.ClientE
             ChatError(ErrorCode.INTERNAL_ERROR, "something went wrong on our side"),
             event.ref,
         )
+
+
+def _refuse_while_draining(connection: Connection, chat: ChatService, ref: str | None) -> None:
+    """`server_shutting_down`, even when the goodbye and close are already queued: the
+    answer goes ahead of the close, so the client knows this event was not taken."""
+    refusal = ChatError(ErrorCode.SERVER_SHUTTING_DOWN, "the server is shutting down")
+    if connection.closing:
+        frame = wire.encode(Error(code=refusal.code, reason=refusal.reason), ref)
+        connection.offer_before_close(frame)
+    else:
+        _deny(connection, chat, refusal, ref)
 
 
 def _deny(
