@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from app.bootstrap import ConfigurationError
 from app.server import build_server
 from app.settings import Settings
 
 
 def main() -> None:
-    build_server(Settings()).run()
+    try:
+        server = build_server(Settings())
+    except ConfigurationError as error:
+        raise SystemExit(f"parrotchat: {error}") from None
+    server.run()
 
 
 if __name__ == "__main__":

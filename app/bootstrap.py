@@ -25,6 +25,10 @@ from app.settings import Settings
 from app.web.wire import encode
 
 
+class ConfigurationError(Exception):
+    """The settings ask for something this build cannot do."""
+
+
 @dataclass(frozen=True, slots=True)
 class Container:
     settings: Settings
@@ -52,6 +56,12 @@ def build(
     metrics: Metrics | None = None,
     tracer_provider: TracerProvider | None = None,
 ) -> Container:
+    if settings.redis_url:
+        # Two processes on separate memories would look like one chat and silently be two.
+        raise ConfigurationError(
+            "PARROT_REDIS_URL is set, but this version has no Redis adapter yet: "
+            "unset it and run a single process"
+        )
     clock = clock or SystemClock()
     rooms = rooms or MemoryRoomStore()
     history = history or MemoryHistoryStore(size=settings.history_size)

@@ -63,6 +63,7 @@ async def test_abrupt_resets_mid_broadcast_clean_up_and_the_broadcast_completes(
 ) -> None:
     async with httpx.AsyncClient(base_url=server.http_url) as http:
         before: dict[str, Any] = (await http.get("/api/stats")).json()
+        lost_before = _sample((await http.get("/metrics")).text, "1006")
         sender = await connected(server.ws_url, "Sender", room)
         steady = await connected(server.ws_url, "Steady", room)
         peers = []
@@ -93,7 +94,17 @@ async def test_abrupt_resets_mid_broadcast_clean_up_and_the_broadcast_completes(
         assert after["connections"] == before["connections"]
         assert after["sessions"] == before["sessions"]
         assert after["tasks"] == before["tasks"]
+        # A reset is a connection lost without a close frame: counted as 1006.
+        lost_after = _sample((await http.get("/metrics")).text, "1006")
+        assert lost_after - lost_before >= 10
     assert "Traceback" not in server.log_text()
+
+
+def _sample(exposition: str, code: str) -> float:
+    for line in exposition.splitlines():
+        if line.startswith(f'parrotchat_closes_total{{code="{code}"}} '):
+            return float(line.split()[-1])
+    return 0.0
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import time
 import httpx
 
 from tests.support.client import connected
-from tests.support.raw import RawPeer
+from tests.support.raw import RawPeer, established_on_port
 from tests.support.server import start_server
 
 SENDERS = 4
@@ -49,6 +49,13 @@ async def test_a_stalled_reader_is_dropped_and_the_others_get_everything() -> No
         await asyncio.gather(*(blast(i) for i in range(SENDERS)))
         left = await watcher.expect("system", event="member_left", timeout=10)
         assert left["data"]["name"] == "Stalled"
+        # The server lets go of the socket too (aborted: the peer would never read a close),
+        # while the stalled peer has still not read a byte.
+        for _ in range(100):
+            if established_on_port(server.port) == SENDERS + 1:
+                break
+            await asyncio.sleep(0.05)
+        assert established_on_port(server.port) == SENDERS + 1
         assert time.monotonic() - started < 10
         total = SENDERS * MESSAGES_EACH
         while sum(e["type"] == "message" for e in watcher.seen) < total:

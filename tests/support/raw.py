@@ -8,6 +8,7 @@ import json
 import os
 import socket
 import struct
+from pathlib import Path
 from typing import Any
 
 
@@ -90,3 +91,20 @@ class RawPeer:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def established_on_port(port: int) -> int:
+    """How many ESTABLISHED TCP sockets have local port `port` (the server's side of its
+    connections), from /proc/net/tcp and tcp6 (Linux)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text(encoding="ascii").splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] == "01":
+                count += 1
+    return count

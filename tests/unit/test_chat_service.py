@@ -202,3 +202,73 @@ async def test_a_blocked_message_is_neither_broadcast_nor_stored(harness: Harnes
     stats = await harness.container.queries.room_stats("lobby")
     assert stats is not None
     assert stats.messages_total == 0
+
+
+async def test_refused_messages_do_not_use_up_the_rate_limit(harness: Harness) -> None:
+    await harness.member("c1", "Ann", "lobby")
+    for text in ["   ", "\u200b", "x" * 513, "n1gger", "   "]:
+        with pytest.raises(ChatError):
+            await harness.chat.send("c1", "lobby", text)
+    for i in range(5):
+        await harness.chat.send("c1", "lobby", f"real {i}")
+    with pytest.raises(ChatError) as denied:
+        await harness.chat.send("c1", "lobby", "one too many")
+    assert denied.value.code == ErrorCode.RATE_LIMITED
+
+
+async def test_refused_joins_do_not_use_up_the_join_limit(harness: Harness) -> None:
+    await harness.member("c1", "Ann", "lobby")
+    await harness.member("c2", "ANN")
+    for _ in range(12):
+        with pytest.raises(ChatError) as taken:
+            await harness.chat.join("c2", "lobby")
+        assert taken.value.code == ErrorCode.NAME_TAKEN
+    await harness.chat.join("c2", "elsewhere")
+
+
+async def test_server_side_errors_do_not_count_against_the_abuse_budget(
+    harness: Harness,
+) -> None:
+    await harness.member("c1", "Ann")
+    for _ in range(50):
+        assert not harness.chat.deny("c1", ChatError(ErrorCode.INTERNAL_ERROR, "bug"))
+    exhausted = [harness.chat.deny("c1", ChatError(ErrorCode.INVALID_JSON, "x")) for _ in range(20)]
+    assert exhausted[-1] is True
+    assert not any(exhausted[:-1])
+
+
+async def test_a_kick_reason_is_cleaned_like_a_message(harness: Harness) -> None:
+    await harness.member("c1", "Ann", "lobby")
+    bob = await harness.member("c2", "Bob", "lobby")
+    await harness.chat.kick("c1", "lobby", "Bob", "spam\u202e\x1b[2J  ")
+    assert bob.events("kicked")[0]["reason"] == "spam[2J"
+    carl = await harness.member("c3", "Carl", "lobby")
+    with pytest.raises(ChatError) as blocked:
+        await harness.chat.kick("c1", "lobby", "Carl", "you f4ggot")
+    assert blocked.value.code == ErrorCode.MESSAGE_BLOCKED
+    assert carl.events("kicked") == []
+    stats = await harness.container.queries.room_stats("lobby")
+    assert stats is not None
+    assert stats.members == 2
+
+
+async def test_a_join_that_fails_after_admission_leaves_nothing_behind(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await harness.member("c1", "Ann", "lobby")
+    bob = await harness.member("c2", "Bob")
+
+    async def broken(room: str) -> int:
+        raise RuntimeError("store went away")
+
+    monkeypatch.setattr(harness.container.history, "latest_seq", broken)
+    with pytest.raises(RuntimeError):
+        await harness.chat.join("c2", "lobby")
+    monkeypatch.undo()
+    stats = await harness.container.queries.room_stats("lobby")
+    assert stats is not None
+    assert stats.members == 1
+    assert harness.chat.session("c2").rooms == set()
+    assert harness.container.hub.local_members("lobby") == ["c1"]
+    await harness.chat.join("c2", "lobby")
+    assert bob.events("joined")[0]["room"] == "lobby"
