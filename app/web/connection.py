@@ -2,8 +2,8 @@
 
 Everything sent to the client (replies, broadcasts, errors, the final close) goes through
 the outbox in order. `offer` never waits: a full outbox means a slow consumer, which is
-closed (4008) rather than allowed to grow or stall a room. Typing and presence frames are
-shed first.
+closed (4008) rather than allowed to grow or stall a room. A typing or presence frame that
+does not fit is simply dropped: those are the only frames a client can do without.
 """
 
 from __future__ import annotations
