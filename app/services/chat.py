@@ -381,24 +381,10 @@ class ChatService:
         messages, has_more = await self._history.before(room, before, size)
         self._hub.send(conn_id, HistoryPage(room=room, messages=messages, has_more=has_more), ref)
 
-    async def kick(
-        self,
-        conn_id: str,
-        room: str,
-        target: str,
-        reason: str | None = None,
-        ref: str | None = None,
-    ) -> None:
+    async def kick(self, conn_id: str, room: str, target: str, reason: str | None = None) -> None:
         await self._moderate(conn_id, room, target, reason, ban=False)
 
-    async def ban(
-        self,
-        conn_id: str,
-        room: str,
-        target: str,
-        reason: str | None = None,
-        ref: str | None = None,
-    ) -> None:
+    async def ban(self, conn_id: str, room: str, target: str, reason: str | None = None) -> None:
         await self._moderate(conn_id, room, target, reason, ban=True)
 
     async def _moderate(

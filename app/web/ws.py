@@ -203,9 +203,9 @@ async def _handle(connection: Connection, chat: ChatService, event: wire.ClientE
                     conn_id, event.room, before=event.before, limit=event.limit, ref=event.ref
                 )
             case wire.Kick():
-                await chat.kick(conn_id, event.room, event.name, event.reason, event.ref)
+                await chat.kick(conn_id, event.room, event.name, event.reason)
             case wire.Ban():
-                await chat.ban(conn_id, event.room, event.name, event.reason, event.ref)
+                await chat.ban(conn_id, event.room, event.name, event.reason)
             case wire.Ping():
                 await chat.ping(conn_id, event.ref)
     except ChatError as denial:

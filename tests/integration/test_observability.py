@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.support.client import ChatClient, connected
+from tests.support.metrics import sample
 from tests.support.server import RunningServer, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,18 +33,6 @@ def scrape(server: RunningServer) -> str:
     response = httpx.get(f"{server.http_url}/metrics", timeout=5)
     assert response.status_code == 200
     return response.text
-
-
-def sample(text: str, name: str, labels: str = "") -> float:
-    """The value of one series in an exposition (0 when absent)."""
-    wanted = f"{name}{{{labels}}}" if labels else name
-    for line in text.splitlines():
-        if line.startswith("#"):
-            continue
-        series, _, value = line.rpartition(" ")
-        if series == wanted:
-            return float(value)
-    return 0.0
 
 
 def promtool() -> str:
@@ -88,25 +77,25 @@ async def test_metrics_move_for_a_scripted_session(observed: RunningServer, room
     assert await wait_for_metric(observed, "parrotchat_connected_clients", 0) == 0
     after = scrape(observed)
 
-    def delta(name: str, labels: str = "") -> float:
-        return sample(after, name, labels) - sample(before, name, labels)
+    def delta(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
 
     assert delta("parrotchat_msgs_in_total") == 3
     assert delta("parrotchat_msgs_out_total") == 6
     # one latency observation per recipient per message, all handed to the transport
     assert delta("parrotchat_broadcast_latency_seconds_count") == 6
-    assert delta("parrotchat_closes_total", 'code="1000"') == 2
+    assert delta("parrotchat_closes_total", code="1000") == 2
     assert sample(after_messages, "parrotchat_outbox_frames") >= 0
     assert sample(after, "parrotchat_rooms") == sample(before, "parrotchat_rooms")
 
 
 async def test_errors_are_counted_by_code(observed: RunningServer, room: str) -> None:
-    before = sample(scrape(observed), "parrotchat_errors_total", 'code="not_in_room"')
+    before = sample(scrape(observed), "parrotchat_errors_total", code="not_in_room")
     client = await connected(observed.ws_url, "Lost")
     await client.send(type="send", room=room, text="anyone?")
     assert (await client.expect("error"))["code"] == "not_in_room"
     await client.close()
-    after = sample(scrape(observed), "parrotchat_errors_total", 'code="not_in_room"')
+    after = sample(scrape(observed), "parrotchat_errors_total", code="not_in_room")
     assert after - before == 1
 
 

@@ -8,18 +8,12 @@ import time
 import httpx
 
 from tests.support.client import connected
+from tests.support.metrics import sample
 from tests.support.raw import RawPeer, established_on_port
 from tests.support.server import start_server
 
 SENDERS = 4
 MESSAGES_EACH = 250
-
-
-def _sample(exposition: str, series: str) -> float:
-    for line in exposition.splitlines():
-        if line.startswith(series + " "):
-            return float(line.split()[-1])
-    raise AssertionError(f"{series} not exposed")
 
 
 async def test_a_stalled_reader_is_dropped_and_the_others_get_everything() -> None:
@@ -65,9 +59,9 @@ async def test_a_stalled_reader_is_dropped_and_the_others_get_everything() -> No
         assert stalled.closed_by_server(15)
         async with httpx.AsyncClient() as http:
             metrics = (await http.get(f"{server.http_url}/metrics")).text
-        dropped = _sample(metrics, 'parrotchat_dropped_msgs_total{reason="slow_consumer"}')
+        dropped = sample(metrics, "parrotchat_dropped_msgs_total", reason="slow_consumer")
         assert dropped >= 1
-        slow_closes = _sample(metrics, 'parrotchat_closes_total{code="4008"}')
+        slow_closes = sample(metrics, "parrotchat_closes_total", code="4008")
         assert slow_closes == 1
         for client in [*senders, watcher]:
             await client.close()
