@@ -30,7 +30,11 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(512, ge=1)
     max_frame_bytes: int = Field(16_384, ge=1024)
     outbox_max_events: int = Field(256, ge=8, description="Frames queued per connection.")
-    outbox_max_bytes: int = Field(1_048_576, ge=65_536, description="Characters of frames queued per connection (bytes for ASCII).")
+    outbox_max_bytes: int = Field(
+        1_048_576,
+        ge=65_536,
+        description="Characters of frames queued per connection (bytes for ASCII).",
+    )
     rate_messages: Annotated[tuple[tuple[int, float], ...], NoDecode] = Field(
         ((5, 2.0), (60, 60.0)),
         description="Messages per connection: comma list of COUNT/SECONDS windows, all enforced.",
