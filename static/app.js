@@ -121,9 +121,11 @@ const handlers = {
     if (!room) room = addRoom(e.room);
     const resumed = !fresh && e.recovered && e.epoch === room.epoch;
     if (!fresh && !resumed) {
-      room.log.replaceChildren();
-      room.lastSeq = 0;
-      if (room.epoch) addSystemLine(room, "Reconnected; the missed messages are no longer kept.");
+      // Keep what was shown; a new epoch is a new room whose seq counts from 1 again.
+      if (e.epoch !== room.epoch) room.lastSeq = 0;
+      addSystemLine(room, e.epoch !== room.epoch
+        ? "The room was recreated while you were away."
+        : "Some messages were missed while you were away.");
     }
     room.epoch = e.epoch;
     room.retries = 0;
@@ -143,6 +145,8 @@ const handlers = {
     const room = rooms.get(e.room);
     if (!room) return;
     clearTyping(room);
+    // A shutdown is not our choice: keep the room, and re-join it after the reconnect.
+    if (e.reason === "shutdown") return addSystemLine(room, "The server is restarting…");
     room.log.remove();
     rooms.delete(e.room);
     if (active === e.room) selectRoom(rooms.keys().next().value || "");
