@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
 
 from tests.support.server import RunningServer, start_server
 
@@ -122,3 +122,52 @@ def test_the_page_rejoins_its_rooms_after_a_server_restart(browser: Browser) -> 
     finally:
         page.context.close()
         first.stop()
+
+
+def test_a_dropped_connection_resumes_without_losing_messages(
+    browser: Browser, server: RunningServer, room: str
+) -> None:
+    """Bob's socket closes 4008 (slow consumer); a message is sent while he is away; his
+    page reconnects, re-joins with since/epoch and shows the missed message."""
+    alice = open_page(browser, server.http_url)
+    bob = open_page(browser, server.http_url)
+    # Every socket of Bob's page goes through Playwright, so the test can cut it, and can
+    # refuse new ones (a close 1011 at once) while "the network is down".
+    sockets: list[tuple[WebSocketRoute, WebSocketRoute]] = []
+    down = [False]
+
+    def route(page_side: WebSocketRoute) -> None:
+        if down[0]:
+            page_side.close(code=1011, reason="test: network down")
+            return
+        sockets.append((page_side, page_side.connect_to_server()))
+
+    bob.route_web_socket("**/ws", route)
+    try:
+        sign_in(alice, "Alice", room)
+        sign_in(bob, "Bob", room)
+        say(alice, "one")
+        expect(bob.locator(f"#log-{room} .msg .body")).to_have_text(["one"])
+
+        down[0] = True
+        page_side, server_side = sockets[-1]
+        server_side.close()
+        page_side.close(code=4008, reason="test: slow consumer")
+        expect(bob.locator("#status")).to_contain_text("reconnecting")
+        expect(alice.locator("#member-list .member", has_text="Bob")).to_contain_text("offline")
+        say(alice, "while you were away")
+        down[0] = False
+
+        expect(bob.locator("#status")).to_have_text("Connected as Bob", timeout=30_000)
+        expect(bob.locator(f"#log-{room} .system", has_text="Reconnected.")).to_be_visible()
+        expect(bob.locator(f"#log-{room} .msg .body")).to_have_text(["one", "while you were away"])
+    finally:
+        alice.context.close()
+        bob.context.close()
+
+
+def say(page: Page, text: str) -> None:
+    box = page.get_by_label("Message", exact=True)
+    box.fill(text)
+    box.press("Enter")
+    expect(page.locator(".msg.own .body").last).to_have_text(text)
