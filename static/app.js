@@ -1,0 +1,493 @@
+// ParrotChat web client: one WebSocket, plain DOM, no build step. Protocol: docs/protocol.md.
+//
+// State model
+// - `conn`: the connection. `ws` is the current socket (or null), `name` the name the user
+//   asked for (re-sent in `hello` after every reconnect), `me` the normalized name from the
+//   last `welcome`, `attempt` the reconnect attempt (drives the backoff), `refs` maps the
+//   `ref` of a pending request to what it was ("hello" | "join") so that its error can be
+//   shown next to the right form.
+// - `rooms`: Map room name → room state, in join order. A room stays in the map across
+//   reconnects (that is what we re-join, with `since` = `lastSeq` and `epoch` from the last
+//   `joined`) and leaves it only on `left`. Each room owns its message list element (`log`),
+//   its `members` (Map name → {owner, status}), `typing` (Map name → expiry timer) and
+//   `unread` count. `active` is the name of the room shown.
+// Server events are applied to this state by `handlers[event.type]`; rendering of the tabs,
+// members and typing line is derived from it (`renderTabs`, `renderMembers`, `renderTyping`).
+// Server HTML is inserted only from `message.html` (already safe: <strong>/<em> and escaped
+// text); everything else goes through textContent.
+
+/** @typedef {import("../clients/typescript/parrotchat").ServerEvent} ServerEvent */
+/** @typedef {import("../clients/typescript/parrotchat").MessageOut} MessageOut */
+
+const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const RETRY_CODES = new Set([1001, 1006, 1011, 1012, 1013, 4008]);
+const TYPING_EVERY_MS = 2000;
+
+const conn = { ws: null, name: "", me: "", attempt: 0, timer: 0, refs: new Map(), nextRef: 1, welcomed: false };
+/** @type {Map<string, any>} */
+const rooms = new Map();
+let active = "";
+let shutdownDelay = 0;
+
+// ---------------------------------------------------------------------------- connection
+
+function wsUrl() {
+  return `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
+}
+
+function send(event, kind) {
+  if (!conn.ws || conn.ws.readyState !== WebSocket.OPEN) return false;
+  if (kind) {
+    event.ref = `r${conn.nextRef++}`;
+    conn.refs.set(event.ref, kind);
+  }
+  conn.ws.send(JSON.stringify(event));
+  return true;
+}
+
+function connect() {
+  clearTimeout(conn.timer);
+  $("reconnect").hidden = true;
+  setStatus("connecting", conn.attempt ? "Reconnecting…" : "Connecting…");
+  const ws = new WebSocket(wsUrl());
+  conn.ws = ws;
+  conn.welcomed = false;
+  ws.onopen = () => send({ type: "hello", name: conn.name }, "hello");
+  ws.onmessage = (e) => {
+    let event;
+    try { event = JSON.parse(e.data); } catch { return; }
+    const handler = handlers[event.type];
+    if (handler) handler(event);
+  };
+  ws.onclose = (e) => onClose(ws, e.code);
+}
+
+function onClose(ws, code) {
+  if (ws !== conn.ws) return;
+  conn.ws = null;
+  conn.refs.clear();
+  for (const room of rooms.values()) clearTyping(room);
+  renderTyping();
+  if (!conn.welcomed && conn.attempt === 0) {
+    // The first hello never got through: back to the name form.
+    setStatus("offline", "Not connected");
+    if (code !== 1000) showFieldError("name-error", `Could not connect (close ${code}).`);
+    return;
+  }
+  if (code === 4000) {
+    setStatus("offline", "Disconnected for inactivity — click to reconnect");
+    $("reconnect").hidden = false;
+    return;
+  }
+  if (code === 1000 || !RETRY_CODES.has(code)) {
+    setStatus("offline", `Disconnected (close ${code})`);
+    $("reconnect").hidden = false;
+    return;
+  }
+  const backoff = Math.min(30_000, 500 * 2 ** conn.attempt) * (0.5 + Math.random() / 2);
+  const delay = code === 1001 && shutdownDelay ? shutdownDelay : backoff;
+  shutdownDelay = 0;
+  conn.attempt += 1;
+  setStatus("connecting", `Connection lost — reconnecting in ${Math.ceil(delay / 1000)} s…`);
+  $("reconnect").hidden = false;
+  conn.timer = setTimeout(connect, delay);
+}
+
+function joinRoom(name, resume) {
+  const event = { type: "join", room: name };
+  if (resume && resume.epoch) Object.assign(event, { since: resume.lastSeq, epoch: resume.epoch });
+  send(event, resume ? "rejoin" : "join");
+}
+
+// ---------------------------------------------------------------------------- server events
+
+const handlers = {
+  welcome(e) {
+    conn.welcomed = true;
+    conn.me = e.name;
+    conn.attempt = 0;
+    setStatus("online", `Connected as ${e.name}`);
+    $("reconnect").hidden = true;
+    showFieldError("name-error", "");
+    $("login").hidden = true;
+    $("chat").hidden = false;
+    if (rooms.size) for (const room of rooms.values()) joinRoom(room.name, room);
+    else $("room-input").focus();
+  },
+
+  joined(e) {
+    let room = rooms.get(e.room);
+    const fresh = !room;
+    if (!room) room = addRoom(e.room);
+    const resumed = !fresh && e.recovered && e.epoch === room.epoch;
+    if (!fresh && !resumed) {
+      // Keep what was shown; a new epoch is a new room whose seq counts from 1 again.
+      if (e.epoch !== room.epoch) room.lastSeq = 0;
+      addSystemLine(room, e.epoch !== room.epoch
+        ? "The room was recreated while you were away."
+        : "Some messages were missed while you were away.");
+    }
+    room.epoch = e.epoch;
+    room.retries = 0;
+    room.owner = e.owner;
+    room.members = new Map();
+    for (const r of e.recent || []) room.members.set(r.name, { owner: false, status: "offline" });
+    for (const m of e.members) room.members.set(m.name, { owner: m.owner, status: "online" });
+    for (const m of e.history) addMessage(room, m);
+    if (!fresh) addSystemLine(room, resumed ? "Reconnected." : "Rejoined.");
+    if (fresh || !active) selectRoom(e.room);
+    if (fresh) showFieldError("room-error", "");
+    renderTabs();
+    renderMembers();
+  },
+
+  left(e) {
+    const room = rooms.get(e.room);
+    if (!room) return;
+    clearTyping(room);
+    // A shutdown is not our choice: keep the room, and re-join it after the reconnect.
+    if (e.reason === "shutdown") return addSystemLine(room, "The server is restarting…");
+    room.log.remove();
+    rooms.delete(e.room);
+    if (active === e.room) selectRoom(rooms.keys().next().value || "");
+    renderTabs();
+  },
+
+  message(e) {
+    const room = rooms.get(e.room);
+    if (!room) return;
+    addMessage(room, e);
+    const timer = room.typing.get(e.author);
+    if (timer) { clearTimeout(timer); room.typing.delete(e.author); renderTyping(); }
+    if (e.room !== active) { room.unread += 1; renderTabs(); }
+  },
+
+  system(e) {
+    if (e.event === "server_shutdown") shutdownDelay = e.data?.reconnect_after_ms || 0;
+    const targets = e.room ? [rooms.get(e.room)] : [...rooms.values()];
+    for (const room of targets) {
+      if (!room) continue;
+      if (e.event === "owner_changed" && e.data?.owner) {
+        room.owner = e.data.owner;
+        for (const [name, m] of room.members) m.owner = name === room.owner;
+        if (room.name === active) renderMembers();
+      }
+      addSystemLine(room, e.text.replace(/^\[system\] /, ""), e.ts);
+    }
+  },
+
+  presence(e) {
+    const room = rooms.get(e.room);
+    if (!room) return;
+    const member = room.members.get(e.name) || { owner: false, status: "online" };
+    member.status = e.status;
+    room.members.set(e.name, member);
+    if (e.room === active) renderMembers();
+  },
+
+  typing(e) {
+    const room = rooms.get(e.room);
+    if (!room || e.name === conn.me) return;
+    clearTimeout(room.typing.get(e.name));
+    room.typing.set(e.name, setTimeout(() => { room.typing.delete(e.name); renderTyping(); }, e.ttl_ms));
+    renderTyping();
+  },
+
+  history(e) {
+    const room = rooms.get(e.room);
+    if (room) for (const m of e.messages) addMessage(room, m);
+  },
+
+  kicked(e) {
+    const why = e.reason ? `: ${e.reason}` : "";
+    showBanner(`You were kicked from ${e.room} by ${e.by}${why}.`);
+  },
+
+  banned(e) {
+    const why = e.reason ? `: ${e.reason}` : "";
+    showBanner(`You were banned from ${e.room} by ${e.by}${why}.`);
+  },
+
+  error(e) {
+    const kind = e.ref ? conn.refs.get(e.ref) : undefined;
+    let text = e.reason;
+    if (e.code === "rate_limited" && e.retry_after_ms) {
+      text = `${e.reason} (retry in ${(e.retry_after_ms / 1000).toFixed(1)} s)`;
+    }
+    if (kind === "hello" && !conn.welcomed) {
+      showFieldError("name-error", text);
+      if (!rooms.size) { conn.name = ""; conn.ws?.close(1000); }
+    } else if (kind === "join") {
+      showFieldError("room-error", text);
+    } else if (kind === "rejoin" && e.room && rooms.has(e.room)) {
+      const room = rooms.get(e.room);
+      // Our previous connection may still hold the name for a moment: try again shortly.
+      if (["name_taken", "rate_limited"].includes(e.code) && (room.retries = (room.retries || 0) + 1) <= 3) {
+        setTimeout(() => joinRoom(room.name, room), e.retry_after_ms || 3000);
+      } else {
+        handlers.left({ room: e.room });
+        showBanner(`Could not rejoin ${e.room}: ${text}`);
+      }
+    } else {
+      showBanner(e.room ? `${e.room}: ${text}` : text);
+    }
+  },
+
+  pong() {},
+};
+
+// ---------------------------------------------------------------------------- rooms and rendering
+
+function addRoom(name) {
+  const log = document.createElement("ol");
+  log.className = "log";
+  log.id = `log-${name}`;
+  log.setAttribute("role", "tabpanel");
+  log.setAttribute("aria-live", "polite");
+  log.setAttribute("aria-label", `Messages in ${name}`);
+  log.tabIndex = 0;
+  log.hidden = true;
+  $("logs").append(log);
+  const room = { name, log, epoch: "", lastSeq: 0, owner: "", members: new Map(), typing: new Map(), unread: 0 };
+  rooms.set(name, room);
+  return room;
+}
+
+function selectRoom(name) {
+  active = name;
+  for (const room of rooms.values()) room.log.hidden = room.name !== name;
+  const room = rooms.get(name);
+  $("no-room").hidden = !!room;
+  $("send-form").hidden = !room;
+  if (room) {
+    room.unread = 0;
+    room.log.scrollTop = room.log.scrollHeight;
+  }
+  renderTabs();
+  renderMembers();
+  renderTyping();
+}
+
+function timeOf(ts) {
+  const time = document.createElement("time");
+  const date = ts ? new Date(ts) : new Date();
+  time.dateTime = date.toISOString();
+  time.textContent = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  time.title = date.toLocaleString();
+  return time;
+}
+
+function append(room, li) {
+  const log = room.log;
+  const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+  log.append(li);
+  if (atBottom || room.name !== active) log.scrollTop = log.scrollHeight;
+}
+
+/** @param {MessageOut} m */
+function addMessage(room, m) {
+  if (m.seq <= room.lastSeq) return; // already shown (a resume may overlap)
+  room.lastSeq = m.seq;
+  const li = document.createElement("li");
+  li.className = m.author === conn.me ? "msg own" : "msg";
+  li.dataset.seq = String(m.seq);
+  const head = document.createElement("div");
+  head.className = "meta";
+  const author = document.createElement("span");
+  author.className = "author";
+  author.textContent = m.author === conn.me ? `${m.author} (you)` : m.author;
+  head.append(author, " ", timeOf(m.ts));
+  const body = document.createElement("div");
+  body.className = "body";
+  body.innerHTML = m.html; // safe server rendering: only <strong>/<em> and escaped text
+  li.append(head, body);
+  append(room, li);
+}
+
+function addSystemLine(room, text, ts) {
+  const li = document.createElement("li");
+  li.className = "system";
+  const span = document.createElement("span");
+  span.textContent = text;
+  li.append(timeOf(ts), " ", span);
+  append(room, li);
+}
+
+function renderTabs() {
+  const tabs = $("tabs");
+  tabs.replaceChildren();
+  for (const room of rooms.values()) {
+    const li = document.createElement("li");
+    li.setAttribute("role", "presentation");
+    const tab = document.createElement("button");
+    tab.type = "button";
+    tab.className = "tab";
+    tab.setAttribute("role", "tab");
+    tab.setAttribute("aria-selected", String(room.name === active));
+    tab.setAttribute("aria-controls", room.log.id);
+    tab.textContent = `#${room.name}`;
+    if (room.unread) {
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      badge.textContent = String(room.unread);
+      badge.setAttribute("aria-label", `${room.unread} unread`);
+      tab.append(" ", badge);
+    }
+    tab.onclick = () => selectRoom(room.name);
+    const leave = document.createElement("button");
+    leave.type = "button";
+    leave.className = "leave";
+    leave.textContent = "Leave";
+    leave.setAttribute("aria-label", `Leave ${room.name}`);
+    leave.onclick = () => send({ type: "leave", room: room.name }, "leave");
+    li.append(tab, leave);
+    tabs.append(li);
+  }
+}
+
+function renderMembers() {
+  const list = $("member-list");
+  list.replaceChildren();
+  const room = rooms.get(active);
+  const iOwn = !!room && room.owner === conn.me;
+  $("mod-tools").hidden = !iOwn;
+  if (!room) return;
+  const order = { online: 0, away: 1, offline: 2 };
+  const members = [...room.members].sort(
+    ([a, x], [b, y]) => order[x.status] - order[y.status] || a.localeCompare(b));
+  for (const [name, m] of members) {
+    const li = document.createElement("li");
+    li.className = `member ${m.status}`;
+    const dot = document.createElement("span");
+    dot.className = "dot";
+    dot.setAttribute("aria-hidden", "true");
+    const label = document.createElement("span");
+    label.className = "name";
+    label.textContent = name + (name === conn.me ? " (you)" : "");
+    li.append(dot, label);
+    if (m.owner) {
+      const owner = document.createElement("span");
+      owner.className = "owner";
+      owner.textContent = "owner";
+      li.append(" ", owner);
+    }
+    const status = document.createElement("span");
+    status.className = "presence";
+    status.textContent = m.status;
+    li.append(" ", status);
+    if (iOwn && name !== conn.me && m.status !== "offline") {
+      for (const action of ["kick", "ban"]) {
+        const btn = document.createElement("button");
+        btn.type = "button";
+        btn.className = `mod-${action}`;
+        btn.textContent = action === "kick" ? "Kick" : "Ban";
+        btn.setAttribute("aria-label", `${btn.textContent} ${name}`);
+        btn.onclick = () => {
+          const reason = /** @type {HTMLInputElement} */ ($("mod-reason")).value.trim();
+          const event = { type: action, room: room.name, name };
+          if (reason) event.reason = reason;
+          send(event, action);
+        };
+        li.append(btn);
+      }
+    }
+    list.append(li);
+  }
+}
+
+function clearTyping(room) {
+  for (const timer of room.typing.values()) clearTimeout(timer);
+  room.typing.clear();
+}
+
+function renderTyping() {
+  const room = rooms.get(active);
+  const names = room ? [...room.typing.keys()] : [];
+  let text = "";
+  if (names.length === 1) text = `${names[0]} is typing…`;
+  else if (names.length === 2) text = `${names[0]} and ${names[1]} are typing…`;
+  else if (names.length > 2) text = "Several people are typing…";
+  $("typing").textContent = text;
+}
+
+function setStatus(state, text) {
+  const el = $("status");
+  el.dataset.state = state;
+  el.textContent = text;
+}
+
+function showFieldError(id, text) {
+  $(id).textContent = text;
+  const input = id === "name-error" ? $("name-input") : $("room-input");
+  if (text) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+}
+
+function showBanner(text) {
+  $("banner-text").textContent = text;
+  $("banner").hidden = false;
+}
+
+// ---------------------------------------------------------------------------- user input
+
+$("name-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const name = /** @type {HTMLInputElement} */ ($("name-input")).value.trim();
+  if (!name) return showFieldError("name-error", "Enter a name.");
+  showFieldError("name-error", "");
+  conn.name = name;
+  conn.attempt = 0;
+  if (conn.ws && conn.ws.readyState === WebSocket.OPEN) send({ type: "hello", name }, "hello");
+  else connect();
+});
+
+$("join-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const input = /** @type {HTMLInputElement} */ ($("room-input"));
+  const name = input.value.trim().toLowerCase();
+  if (rooms.has(name)) return selectRoom(name);
+  showFieldError("room-error", "");
+  joinRoom(name, null);
+});
+
+const messageInput = /** @type {HTMLTextAreaElement} */ ($("message-input"));
+let lastTyping = { room: "", at: 0 };
+
+messageInput.addEventListener("keydown", (ev) => {
+  if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+    ev.preventDefault();
+    /** @type {HTMLFormElement} */ ($("send-form")).requestSubmit();
+  }
+});
+
+messageInput.addEventListener("input", () => {
+  const now = Date.now();
+  if (!active || !messageInput.value.trim()) return;
+  if (lastTyping.room === active && now - lastTyping.at < TYPING_EVERY_MS) return;
+  if (send({ type: "typing", room: active })) lastTyping = { room: active, at: now };
+});
+
+$("send-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const text = messageInput.value.trim();
+  if (!text || !active) return;
+  if (send({ type: "send", room: active, text }, "send")) {
+    messageInput.value = "";
+    lastTyping = { room: "", at: 0 };
+  } else {
+    showBanner("Not connected: the message was not sent.");
+  }
+});
+
+$("banner-close").addEventListener("click", () => { $("banner").hidden = true; });
+$("reconnect").addEventListener("click", () => { conn.attempt = Math.max(conn.attempt, 1); connect(); });
+$("tabs").addEventListener("keydown", (ev) => {
+  const keys = [...rooms.keys()];
+  const step = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 }[ev.key];
+  if (!step || !keys.length || !(ev.target instanceof HTMLElement) || !ev.target.matches(".tab")) return;
+  ev.preventDefault();
+  selectRoom(keys[(keys.indexOf(active) + step + keys.length) % keys.length]);
+  /** @type {HTMLElement | null} */ ($("tabs").querySelector('[aria-selected="true"]'))?.focus();
+});
+
+$("name-input").focus();
