@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import socket
 import struct
@@ -16,7 +17,7 @@ from app.settings import Settings
 from tests.support.client import connected
 from tests.support.inprocess import serve_in_thread
 from tests.support.metrics import sample
-from tests.support.raw import RawPeer
+from tests.support.raw import RawPeer, encode_frame
 from tests.support.server import RunningServer
 
 
@@ -107,3 +108,79 @@ async def test_abrupt_resets_mid_broadcast_clean_up_and_the_broadcast_completes(
         )
         assert lost_after - lost_before >= 10
     assert "Traceback" not in server.log_text()
+
+
+@pytest.mark.parametrize(
+    ("text", "outcome"),
+    [
+        pytest.param("a" * 512, "message", id="512-ascii"),
+        pytest.param("字" * 512, "message", id="512-cjk"),
+        pytest.param("\U0001f600" * 512, "message", id="512-emoji"),
+        pytest.param("a" * 513, "message_too_long", id="513"),
+        pytest.param("\u200b\u202e  ", "message_empty", id="only-invisibles"),
+    ],
+)
+async def test_message_length_limits_on_the_wire(
+    server: RunningServer, room: str, text: str, outcome: str
+) -> None:
+    client = await connected(server.ws_url, "Writer", room)
+    # json.dumps escapes non-ASCII, so the emoji travel as \ud83d\ude00 pairs (6 KB frame).
+    await client.send_raw(json.dumps({"type": "send", "room": room, "text": text}))
+    event = await client.expect("message" if outcome == "message" else "error")
+    if outcome == "message":
+        assert event["text"] == text
+    else:
+        assert event["code"] == outcome
+    await client.close()
+
+
+async def test_control_and_bidi_characters_are_removed_before_broadcast(
+    server: RunningServer, room: str
+) -> None:
+    client = await connected(server.ws_url, "Writer", room)
+    await client.send(type="send", room=room, text="a\x00b\x1b[2Jc\u202ed\u2066e")
+    message = await client.expect("message")
+    assert message["text"] == "ab[2Jcde"
+    await client.close()
+
+
+async def test_markup_is_escaped_and_only_emphasis_renders(
+    server: RunningServer, room: str
+) -> None:
+    client = await connected(server.ws_url, "Writer", room)
+    await client.send(type="send", room=room, text="<script>alert(1)</script> *b* _i_")
+    message = await client.expect("message")
+    assert message["html"] == (
+        "&lt;script&gt;alert(1)&lt;/script&gt; <strong>b</strong> <em>i</em>"
+    )
+    await client.close()
+
+
+async def test_a_binary_frame_is_unsupported_but_the_connection_stays(
+    server: RunningServer, room: str
+) -> None:
+    client = await connected(server.ws_url, "Binary", room)
+    await client.send_raw(b"\x01\x02")
+    assert (await client.expect("error"))["code"] == "unsupported_frame"
+    await client.send(type="ping", ref="p")
+    assert (await client.expect("pong"))["ref"] == "p"
+    await client.close()
+
+
+async def test_protocol_garbage_closes_the_offender_only(server: RunningServer, room: str) -> None:
+    steady = await connected(server.ws_url, "Steady", room)
+    bad = RawPeer(server.port)
+    bad.sock.sendall(b"\x81\x05hello")  # an unmasked client frame violates RFC 6455
+    assert bad.closed_by_server(5)
+    assert bad.close_code() == 1002
+    invalid_utf8 = RawPeer(server.port)
+    invalid_utf8.send_frame(b"\xff\xfe", opcode=0x1)
+    assert invalid_utf8.closed_by_server(5)
+    assert invalid_utf8.close_code() == 1007
+    reserved_bits = RawPeer(server.port)
+    reserved_bits.sock.sendall(b"\xf1" + encode_frame(b"x")[1:])  # RSV1-3 set, no extension
+    assert reserved_bits.closed_by_server(5)
+    assert reserved_bits.close_code() == 1002
+    await steady.send(type="send", room=room, text="unaffected")
+    assert (await steady.expect("message"))["text"] == "unaffected"
+    await steady.close()
