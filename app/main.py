@@ -25,7 +25,11 @@ from app.web.telemetry import RequestIdMiddleware, instrument_tracing, mount_met
 
 log = logging.getLogger("parrotchat")
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+_HERE = Path(__file__).resolve().parent
+# Inside the package when installed from a wheel, beside it in a checkout.
+STATIC_DIR = next(
+    (d for d in (_HERE / "static", _HERE.parent / "static") if d.is_dir()), _HERE / "static"
+)
 
 DESCRIPTION = """\
 Public, ephemeral chat rooms over one WebSocket per client.
