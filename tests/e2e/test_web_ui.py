@@ -171,3 +171,29 @@ def say(page: Page, text: str) -> None:
     box.fill(text)
     box.press("Enter")
     expect(page.locator(".msg.own .body").last).to_have_text(text)
+
+
+def test_the_owner_kicks_a_member_who_is_told_why_and_cannot_come_back(
+    browser: Browser, server: RunningServer, room: str
+) -> None:
+    alice = open_page(browser, server.http_url)
+    bob = open_page(browser, server.http_url)
+    try:
+        sign_in(alice, "Alice", room)
+        sign_in(bob, "Bob", room)
+        alice.get_by_label("Kick/ban reason (optional)").fill("spam <b>links</b>")
+        alice.get_by_role("button", name="Kick Bob").click()
+        expect(bob.locator("#banner-text")).to_have_text(
+            f"You were kicked from {room} by Alice: spam <b>links</b>."
+        )
+        assert bob.locator("#banner-text b").count() == 0
+        expect(alice.locator(f"#log-{room} .system", has_text="Bob was kicked")).to_be_visible()
+        expect(alice.locator("#member-list .member", has_text="Bob")).to_contain_text("offline")
+        expect(alice.get_by_role("button", name="Kick Bob")).to_have_count(0)
+        bob.get_by_label("Join a room").fill(room)
+        bob.get_by_label("Join a room").press("Enter")
+        expect(bob.locator("body")).to_contain_text("kicked")
+        expect(bob.get_by_role("tab", name=f"#{room}")).to_have_count(0)
+    finally:
+        alice.context.close()
+        bob.context.close()
