@@ -8,20 +8,14 @@ Shows the top of the page and the list of messages (every event), side by side.
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 def screenshot(base_url: str, out: Path, *, section: str = "operations") -> None:
@@ -29,7 +23,7 @@ def screenshot(base_url: str, out: Path, *, section: str = "operations") -> None
         context = p.chromium.launch_persistent_context(
             profile,
             executable_path=CHROMIUM,
-            args=ARGS,
+            args=CHROMIUM_ARGS,
             headless=True,
             viewport={"width": 1600, "height": 1400},
         )

@@ -17,16 +17,9 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.server import start_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 ROOM = "lobby"
 WIDTH, HEIGHT = 1000, 640
 
@@ -51,7 +44,7 @@ def screenshot(out: Path) -> None:
     server = start_server()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             pages = []
             for _ in range(2):
                 context = browser.new_context(

@@ -2,32 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
 
+from tests.support.browser import launch_chromium
 from tests.support.server import RunningServer, start_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 WAIT_MS = 10_000
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    if shutil.which(CHROMIUM) is None:
-        pytest.fail(f"{CHROMIUM} is missing: run ./scripts/test (it installs chromium)")
     with sync_playwright() as p:
-        # Playwright's own browser download cannot work here: Debian's Chromium instead.
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        launched = launch_chromium(p)
         yield launched
         launched.close()
 
