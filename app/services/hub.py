@@ -103,7 +103,8 @@ class Hub:
         subscription.min_seq = min_seq
         self.send(conn_id, first, ref)
         for envelope in held:
-            self._deliver_one(conn_id, subscription, envelope, None, None)
+            if not isinstance(envelope.event, Eviction):
+                self._fan_out(envelope, {conn_id: subscription})
 
     def unsubscribe(self, room: str, conn_id: str) -> None:
         self._rooms_of.get(conn_id, set()).discard(room)
@@ -177,27 +178,3 @@ class Hub:
         self.send(eviction.conn_id, eviction.notice)
         self.send(eviction.conn_id, Left(room=eviction.room, reason=eviction.reason))
         self.on_evicted(eviction.conn_id, eviction.room)
-
-    def _deliver_one(
-        self,
-        conn_id: str,
-        subscription: _Subscription,
-        envelope: Envelope,
-        frame: str | None,
-        own_frame: str | None,
-    ) -> None:
-        """One held envelope to one member whose join has just completed."""
-        event = envelope.event
-        if isinstance(event, Eviction):
-            return
-        if isinstance(event, Message) and event.seq <= subscription.min_seq:
-            return
-        sink = self._sinks.get(conn_id)
-        if sink is None:
-            return
-        out = own_frame or frame or self._encode(event)
-        if isinstance(event, Message):
-            if sink.offer(out, accepted_at=envelope.accepted_at):
-                self._metrics.messages_out(1)
-        else:
-            sink.offer(out, droppable=_is_droppable(event))
