@@ -12,14 +12,14 @@ from opentelemetry.trace import TracerProvider
 
 from app.adapters.clock import SystemClock
 from app.adapters.memory import MemoryBroker, MemoryHistoryStore, MemoryRoomStore
+from app.adapters.otel import provider_from_env, tracer_for
 from app.adapters.prometheus import PrometheusMetrics
 from app.adapters.wordlists import build_profanity_filter
-from app.observability.tracing import provider_from_env, tracer_for
+from app.domain.policies.markdown import render_html
 from app.ports import Broker, Clock, HistoryStore, Metrics, RoomStore, Tracer
 from app.services.chat import ChatLimits, ChatService
 from app.services.hub import Hub
 from app.services.lifecycle import Lifecycle
-from app.services.markdown import render_html
 from app.services.rooms import RoomQueries
 from app.settings import Settings
 from app.web.wire import encode

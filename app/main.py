@@ -13,10 +13,10 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
+from app.adapters import otel as tracing
 from app.adapters.prometheus import PrometheusMetrics
 from app.bootstrap import Container, build
 from app.domain.errors import ChatError
-from app.observability import tracing
 from app.settings import Settings
 from app.web import asyncapi, health, rooms, stats, ws
 from app.web.connection import ConnectionRegistry

@@ -185,6 +185,37 @@ class Metrics(Protocol):
         ...
 
 
+class NullMetrics:
+    """Metrics that go nowhere: the default for services and tests that do not read them."""
+
+    def connection_opened(self) -> None:
+        pass
+
+    def connection_closed(self, code: int) -> None:
+        pass
+
+    def message_in(self) -> None:
+        pass
+
+    def messages_out(self, count: int) -> None:
+        pass
+
+    def dropped(self, reason: str, count: int = 1) -> None:
+        pass
+
+    def error(self, code: str) -> None:
+        pass
+
+    def rooms(self, count: int) -> None:
+        pass
+
+    def broadcast_latency(self, seconds: float) -> None:
+        pass
+
+    def watch_outboxes(self, depths: Callable[[], list[int]]) -> None:
+        pass
+
+
 AttributeValue = str | int | float | bool
 
 

@@ -11,8 +11,8 @@ import socket
 import uvicorn
 from fastapi import FastAPI
 
+from app.logs import configure_logging
 from app.main import create_app
-from app.observability.logging import configure_logging
 from app.settings import Settings
 from app.web.drain import drain
 from app.web.transport import AbortingWebSocketProtocol

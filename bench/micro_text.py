@@ -23,7 +23,7 @@ from markdown_it import MarkdownIt
 
 from app.adapters.wordlists import build_profanity_filter
 from app.domain.policies import profanity as profanity_module
-from app.services.markdown import render_html
+from app.domain.policies.markdown import render_html
 
 LIMIT = 512
 

@@ -34,12 +34,11 @@ from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, SpanExportResult
 from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
 
-from app.adapters.memory import NullMetrics
+from app.adapters.otel import OtelTracer
 from app.adapters.prometheus import PrometheusMetrics
 from app.bootstrap import build
-from app.observability.logging import configure_logging
-from app.observability.tracing import OtelTracer
-from app.ports import NULL_TRACER, Metrics, Tracer
+from app.logs import configure_logging
+from app.ports import NULL_TRACER, Metrics, NullMetrics, Tracer
 from app.services.tracing import traced
 from app.settings import Settings
 from app.web import wire

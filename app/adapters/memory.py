@@ -162,34 +162,3 @@ class MemoryBroker:
 
     async def close(self) -> None:
         self._deliver = None
-
-
-class NullMetrics:
-    """Metrics that go nowhere (until an exporter is configured)."""
-
-    def connection_opened(self) -> None:
-        pass
-
-    def connection_closed(self, code: int) -> None:
-        pass
-
-    def message_in(self) -> None:
-        pass
-
-    def messages_out(self, count: int) -> None:
-        pass
-
-    def dropped(self, reason: str, count: int = 1) -> None:
-        pass
-
-    def error(self, code: str) -> None:
-        pass
-
-    def rooms(self, count: int) -> None:
-        pass
-
-    def broadcast_latency(self, seconds: float) -> None:
-        pass
-
-    def watch_outboxes(self, depths: Callable[[], list[int]]) -> None:
-        pass

@@ -17,8 +17,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.observability import logging as obs_log
-from app.observability.metrics import PREFIX
+from app import logs as obs_log
+from app.adapters.prometheus import PREFIX
 
 if TYPE_CHECKING:
     from app.services.chat import Session

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from app.adapters.memory import NullMetrics
 from app.domain.events import Envelope, Pong, Typing
 from app.domain.history import Message
+from app.ports import NullMetrics
 from app.services.hub import Hub
 from app.web.wire import encode
 from tests.support.harness import RecordingSink

@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from app.services.markdown import render_html
+from app.domain.policies.markdown import render_html
 
 ALLOWED_TAGS = frozenset({"strong", "em"})
 

@@ -8,9 +8,9 @@ import logging
 
 import pytest
 
+from app import logs as obs_log
+from app.adapters.otel import provider_from_env, tracer_for, tracing_enabled
 from app.adapters.prometheus import PrometheusMetrics
-from app.observability import logging as obs_log
-from app.observability.tracing import provider_from_env, tracer_for, tracing_enabled
 from app.ports import NULL_TRACER
 from app.web.telemetry import accepted_request_id
 

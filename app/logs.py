@@ -1,4 +1,5 @@
-"""Structured logs: stdlib `logging` with our own JSON and console formatters (ADR 0001).
+"""Structured logs: stdlib `logging` with our own JSON and console formatters
+(docs/decisions/0005-logging.md).
 
 Context travels in contextvars: `request_id` (an HTTP request, or one inbound WebSocket
 event) and `connection_id` (a WebSocket connection). A task created while they are set

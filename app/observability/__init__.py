@@ -1,1 +1,0 @@
-"""Logs, metrics and traces: what operators see from the outside (docs/operations.md)."""
