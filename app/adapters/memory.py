@@ -10,7 +10,8 @@ import dataclasses
 import secrets
 from collections.abc import Callable
 
-from app.domain.errors import ChatError, ErrorCode
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 from app.domain.events import Envelope
 from app.domain.history import History, Message
 from app.domain.model import LeaveChange, Member, Room

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from app.domain.errors import ErrorCode
+from app.domain.codes import ErrorCode
 from app.domain.history import Message
 
 

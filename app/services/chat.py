@@ -15,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from app.domain.errors import ChatError, ErrorCode
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 from app.domain.events import (
     SYSTEM_PREFIX,
     Banned,
@@ -190,7 +191,7 @@ class ChatService:
             ),
             ref,
         )
-        if denial.code in _NOT_THE_CLIENTS_FAULT:
+        if not denial.code.info.counts_as_abuse:
             return False
         session = self._sessions.get(conn_id)
         return session is not None and session.abuse.record_denial(self._clock.monotonic())
@@ -528,17 +529,6 @@ class ChatService:
         await self._publish(
             Presence(room=room, name=name, status=PresenceStatus.ONLINE, last_seen=now), room
         )
-
-
-_NOT_THE_CLIENTS_FAULT = frozenset(
-    {
-        ErrorCode.INTERNAL_ERROR,
-        ErrorCode.SERVER_SHUTTING_DOWN,
-        ErrorCode.SERVER_FULL,
-        ErrorCode.IDLE_TIMEOUT,
-    }
-)
-"""Errors that say something about the server, not the client: no abuse budget for them."""
 
 
 def _check_rate(limiter: RateLimiter, now: float, what: str, room: str) -> None:

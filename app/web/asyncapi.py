@@ -24,9 +24,8 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from app import __version__
-from app.domain.errors import ErrorCode
+from app.domain.codes import CloseCode, ErrorCode
 from app.web import wire
-from app.web.closing import CloseCode
 
 ASYNCAPI_VERSION = "3.0.0"
 REF = "#/components/schemas/{model}"
@@ -36,71 +35,6 @@ CLIENT_MODELS: tuple[type[BaseModel], ...] = get_args(get_args(wire.ClientEvent)
 SERVER_MODELS: tuple[type[BaseModel], ...] = get_args(wire.ServerEventModel)
 
 Direction = Literal["client", "server"]
-
-# What each error code means (the `error` event's `code`, and the REST error body's).
-ERROR_CODES: dict[ErrorCode, str] = {
-    ErrorCode.INVALID_JSON: "The frame is not valid JSON.",
-    ErrorCode.INVALID_EVENT: "The event does not match the protocol (`details` has the paths).",
-    ErrorCode.UNSUPPORTED_FRAME: "A binary frame; only text frames are accepted.",
-    ErrorCode.HELLO_REQUIRED: "The first event must be `hello`.",
-    ErrorCode.NAME_INVALID: "The name breaks the name rules (2-24 characters, allowed set).",
-    ErrorCode.NAME_RESERVED: "The name (or a look-alike of it) is reserved.",
-    ErrorCode.NAME_TAKEN: "Someone in the room already uses this name (or a look-alike).",
-    ErrorCode.RENAME_IN_ROOM: "`hello` again is allowed only while in no room.",
-    ErrorCode.AUTH_FAILED: "The `token` was refused.",
-    ErrorCode.ROOM_INVALID: "The room name does not fullmatch `^[a-z0-9-]{3,30}$`.",
-    ErrorCode.ROOM_RESERVED: "The room name is reserved.",
-    ErrorCode.ROOM_FULL: "The room has reached its member limit.",
-    ErrorCode.ROOM_NOT_FOUND: "No such room (REST).",
-    ErrorCode.ALREADY_IN_ROOM: "This connection is already in the room.",
-    ErrorCode.NOT_IN_ROOM: "This connection is not in the room.",
-    ErrorCode.TOO_MANY_ROOMS: "This connection is in as many rooms as it may be.",
-    ErrorCode.KICKED: "Kicked from this room; `retry_after_ms` says when a rejoin is allowed.",
-    ErrorCode.BANNED: "Banned from this room until it is deleted.",
-    ErrorCode.MESSAGE_EMPTY: "Nothing left of the text after trimming.",
-    ErrorCode.MESSAGE_TOO_LONG: "The text is longer than `max_message_chars` code points.",
-    ErrorCode.MESSAGE_BLOCKED: "The text contains a deny-listed term; nothing was sent.",
-    ErrorCode.RATE_LIMITED: "Too many events; retry after `retry_after_ms`.",
-    ErrorCode.NOT_OWNER: "Only the room's owner may kick or ban.",
-    ErrorCode.MEMBER_NOT_FOUND: "No member of that name in the room.",
-    ErrorCode.CANNOT_TARGET_SELF: "The owner cannot kick or ban themself.",
-    ErrorCode.SERVER_FULL: "The server has no room for another connection.",
-    ErrorCode.SERVER_SHUTTING_DOWN: "The server is draining; reconnect elsewhere or later.",
-    ErrorCode.INTERNAL_ERROR: "A bug on the server; the event had no effect.",
-    ErrorCode.IDLE_TIMEOUT: "No client event for the idle timeout; a 4000 close follows.",
-    ErrorCode.ORIGIN_FORBIDDEN: "HTTP 403 body only: the handshake's `Origin` is not allowed.",
-}
-
-# Close codes: (when, what a good client does).
-CLOSE_CODES: dict[CloseCode, tuple[str, str]] = {
-    CloseCode.NORMAL: ("client-initiated normal close", "-"),
-    CloseCode.GOING_AWAY: (
-        'graceful shutdown, after `system{event:"server_shutdown", data{reconnect_after_ms}}`',
-        "reconnect after the jittered delay, re-join with `since`",
-    ),
-    CloseCode.POLICY: (
-        "policy: `hello` deadline missed, abuse budget exhausted (repeated denials)",
-        "do not retry at once",
-    ),
-    CloseCode.TOO_BIG: ("frame larger than `max_frame_bytes`", "fix the client"),
-    CloseCode.INTERNAL: (
-        "internal error, or the peer stopped answering pings",
-        "reconnect with backoff",
-    ),
-    CloseCode.TRY_AGAIN_LATER: (
-        'server full when the connection arrived, after `error{code:"server_full"}` '
-        "(a draining server refuses the handshake with HTTP 503 instead)",
-        "retry later with backoff",
-    ),
-    CloseCode.IDLE: (
-        'idle for the idle timeout (600 s), after `error{code:"idle_timeout"}`',
-        "reconnect only on user action",
-    ),
-    CloseCode.SLOW_CONSUMER: (
-        "slow consumer: its outbound queue overflowed",
-        "reconnect, re-join with `since`",
-    ),
-}
 
 
 def tag(model: type[BaseModel]) -> str:
@@ -117,14 +51,16 @@ def examples(model: type[BaseModel]) -> list[dict[str, Any]]:
     return [example for example in found if isinstance(example, dict)]
 
 
-def _error_table() -> str:
-    rows = "\n".join(f"| `{code.value}` | {text} |" for code, text in ERROR_CODES.items())
+def error_table() -> str:
+    """The error codes as a Markdown table (the AsyncAPI document and docs/protocol.md)."""
+    rows = "\n".join(f"| `{code.value}` | {code.info.description} |" for code in ErrorCode)
     return "| code | meaning |\n|---|---|\n" + rows
 
 
-def _close_table() -> str:
+def close_table() -> str:
+    """The close codes as a Markdown table (the AsyncAPI document and docs/protocol.md)."""
     rows = "\n".join(
-        f"| {int(code)} | {when} | {advice} |" for code, (when, advice) in CLOSE_CODES.items()
+        f"| {int(code)} | {code.info.when} | {code.info.advice} |" for code in CloseCode
     )
     return "| code | when | what a good client does |\n|---|---|---|\n" + rows
 
@@ -160,11 +96,11 @@ OpenAPI document at `/docs`.
 
 A denial never closes the connection unless a close code below says so.
 
-{_error_table()}
+{error_table()}
 
 ### Close codes
 
-{_close_table()}
+{close_table()}
 """
 
 
@@ -175,7 +111,7 @@ def _schemas() -> dict[str, Any]:
     ]
     _, top = models_json_schema(inputs, ref_template=REF)
     schemas: dict[str, Any] = top["$defs"]
-    schemas["ErrorCode"]["description"] = "Why an event was refused.\n\n" + _error_table()
+    schemas["ErrorCode"]["description"] = "Why an event was refused.\n\n" + error_table()
     for union, models in (("ClientEvent", CLIENT_MODELS), ("ServerEvent", SERVER_MODELS)):
         schemas[union] = {
             "title": union,
@@ -245,8 +181,13 @@ def _document() -> dict[str, Any]:
                     }
                 },
                 "x-close-codes": [
-                    {"code": int(code), "name": code.name, "when": when, "client": advice}
-                    for code, (when, advice) in CLOSE_CODES.items()
+                    {
+                        "code": int(code),
+                        "name": code.name,
+                        "when": code.info.when,
+                        "client": code.info.advice,
+                    }
+                    for code in CloseCode
                 ],
             }
         },

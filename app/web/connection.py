@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from starlette.websockets import WebSocket
 
+from app.domain.codes import CloseCode, close_reason
 from app.ports import Metrics
-from app.web.closing import CloseCode, close_reason
 from app.web.transport import ABORT_KEY
 
 log = logging.getLogger("parrotchat.connection")

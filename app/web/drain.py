@@ -16,6 +16,7 @@ import random
 from fastapi import FastAPI
 
 from app.bootstrap import Container
+from app.domain.codes import CloseCode
 from app.domain.events import (
     SYSTEM_PREFIX,
     LeaveReason,
@@ -23,7 +24,6 @@ from app.domain.events import (
     SystemEventKind,
     SystemNotice,
 )
-from app.web.closing import CloseCode
 from app.web.connection import ConnectionRegistry
 
 log = logging.getLogger("parrotchat.drain")

@@ -1,4 +1,5 @@
-"""Domain errors at the HTTP edge: the status for each code, and the error body model."""
+"""Domain errors at the HTTP edge: the error body model, and the handler that answers a ChatError
+with its code's HTTP status (app/domain/codes.py)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,8 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.domain.errors import ChatError, ErrorCode
-
-HTTP_STATUS: dict[ErrorCode, int] = {
-    ErrorCode.ROOM_NOT_FOUND: 404,
-    ErrorCode.ROOM_INVALID: 422,
-    ErrorCode.ROOM_RESERVED: 422,
-}
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 
 
 class ErrorBody(BaseModel):
@@ -32,5 +28,5 @@ async def chat_error_handler(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ChatError)
     return JSONResponse(
         ErrorBody(code=exc.code, reason=exc.reason).model_dump(mode="json"),
-        status_code=HTTP_STATUS.get(exc.code, 400),
+        status_code=exc.code.info.http_status,
     )

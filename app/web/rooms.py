@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.domain.errors import ChatError, ErrorCode
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 from app.domain.policies.names import RESERVED_ROOM_NAMES, ROOM_NAME_PATTERN
 from app.web.deps import ContainerDep
 from app.web.errors import ErrorBody

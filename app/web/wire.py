@@ -26,7 +26,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from app.domain import events as domain
-from app.domain.errors import ErrorCode
+from app.domain.codes import ErrorCode
 from app.domain.history import Message
 from app.domain.timefmt import rfc3339
 

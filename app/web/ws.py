@@ -22,11 +22,11 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from app.bootstrap import Container
-from app.domain.errors import ChatError, ErrorCode
+from app.domain.codes import CloseCode, ErrorCode
+from app.domain.errors import ChatError
 from app.domain.events import Error
 from app.services.chat import ChatService
 from app.web import wire
-from app.web.closing import CloseCode
 from app.web.connection import Connection, ConnectionRegistry
 from app.web.errors import ErrorBody
 from app.web.origins import origin_allowed
@@ -37,8 +37,9 @@ log = logging.getLogger("parrotchat.ws")
 router = APIRouter()
 
 
-def _refusal(status: int, code: ErrorCode, reason: str) -> JSONResponse:
-    return JSONResponse(ErrorBody(code=code, reason=reason).model_dump(mode="json"), status)
+def _refusal(code: ErrorCode, reason: str) -> JSONResponse:
+    body = ErrorBody(code=code, reason=reason).model_dump(mode="json")
+    return JSONResponse(body, code.info.http_status)
 
 
 @router.websocket("/ws", name="chat_socket")
@@ -48,12 +49,12 @@ async def chat_socket(websocket: WebSocket) -> None:
     settings = container.settings
     if not origin_allowed(websocket.url.scheme, websocket.headers, settings):
         await websocket.send_denial_response(
-            _refusal(403, ErrorCode.ORIGIN_FORBIDDEN, "this origin may not open a chat connection")
+            _refusal(ErrorCode.ORIGIN_FORBIDDEN, "this origin may not open a chat connection")
         )
         return
     if container.lifecycle.draining:
         await websocket.send_denial_response(
-            _refusal(503, ErrorCode.SERVER_SHUTTING_DOWN, "the server is shutting down")
+            _refusal(ErrorCode.SERVER_SHUTTING_DOWN, "the server is shutting down")
         )
         return
     await websocket.accept()
@@ -73,8 +74,7 @@ async def chat_socket(websocket: WebSocket) -> None:
     registry.add(connection)
     container.metrics.connection_opened()
     if len(registry) > settings.max_connections:
-        chat.deny(conn_id, ChatError(ErrorCode.SERVER_FULL, "the server is full; retry later"))
-        connection.close(CloseCode.TRY_AGAIN_LATER)
+        _deny(connection, chat, ChatError(ErrorCode.SERVER_FULL, "the server is full; retry later"))
     loop = asyncio.get_running_loop()
     timers = _Timers(loop, connection, chat, settings.hello_timeout_s, settings.idle_timeout_s)
     writer = asyncio.create_task(connection.run_writer(), name=f"ws-writer-{conn_id}")
@@ -132,11 +132,11 @@ class _Timers:
         if idle_for < self._idle_timeout_s:
             self._idle = self._loop.call_later(self._idle_timeout_s - idle_for, self._idle_check)
             return
-        self._chat.deny(
-            self._connection.id,
+        _deny(
+            self._connection,
+            self._chat,
             ChatError(ErrorCode.IDLE_TIMEOUT, "closing an idle connection; reconnect to chat"),
         )
-        self._connection.close(CloseCode.IDLE)
 
     def cancel(self) -> None:
         self._hello.cancel()
@@ -234,6 +234,9 @@ def _refuse_while_draining(connection: Connection, chat: ChatService, ref: str |
 def _deny(
     connection: Connection, chat: ChatService, denial: ChatError, ref: str | None = None
 ) -> None:
-    """Answer with an `error`; a connection that keeps getting denied is closed 1008."""
+    """Answer with an `error`, then close when the code says so (app/domain/codes.py); a
+    connection that keeps getting denied is closed 1008."""
     if chat.deny(connection.id, denial, ref):
         connection.close(CloseCode.POLICY, "too many rejected events")
+    elif (close := denial.code.info.closes_with) is not None:
+        connection.close(close)

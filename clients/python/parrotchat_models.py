@@ -116,28 +116,28 @@ class ErrorCode(
     | `unsupported_frame` | A binary frame; only text frames are accepted. |
     | `hello_required` | The first event must be `hello`. |
     | `name_invalid` | The name breaks the name rules (2-24 characters, allowed set). |
-    | `name_reserved` | The name (or a look-alike of it) is reserved. |
+    | `name_reserved` | The name (or a look-alike of it) is reserved: `system`, `admin`, `owner`, `server`, `parrot`, `parrotchat`, `moderator`, `root`. |
     | `name_taken` | Someone in the room already uses this name (or a look-alike). |
     | `rename_in_room` | `hello` again is allowed only while in no room. |
     | `auth_failed` | The `token` was refused. |
     | `room_invalid` | The room name does not fullmatch `^[a-z0-9-]{3,30}$`. |
     | `room_reserved` | The room name is reserved. |
-    | `room_full` | The room has reached its member limit. |
-    | `room_not_found` | No such room (REST). |
+    | `room_full` | The room has reached its member limit (`max_room_members`, 100 by default). |
+    | `room_not_found` | No such room (REST `GET /api/rooms/{name}`, HTTP 404). |
     | `already_in_room` | This connection is already in the room. |
     | `not_in_room` | This connection is not in the room. |
-    | `too_many_rooms` | This connection is in as many rooms as it may be. |
+    | `too_many_rooms` | This connection is in as many rooms as it may be (`max_rooms_per_connection`, 10 by default). |
     | `kicked` | Kicked from this room; `retry_after_ms` says when a rejoin is allowed. |
     | `banned` | Banned from this room until it is deleted. |
     | `message_empty` | Nothing left of the text after trimming. |
     | `message_too_long` | The text is longer than `max_message_chars` code points. |
-    | `message_blocked` | The text contains a deny-listed term; nothing was sent. |
+    | `message_blocked` | The text contains a deny-listed term; nothing was sent (the term is not echoed). |
     | `rate_limited` | Too many events; retry after `retry_after_ms`. |
     | `not_owner` | Only the room's owner may kick or ban. |
     | `member_not_found` | No member of that name in the room. |
     | `cannot_target_self` | The owner cannot kick or ban themself. |
-    | `server_full` | The server has no room for another connection. |
-    | `server_shutting_down` | The server is draining; reconnect elsewhere or later. |
+    | `server_full` | The server has no room for another connection; a 1013 close follows. |
+    | `server_shutting_down` | The server is draining; reconnect later (a handshake gets HTTP 503 with this code). |
     | `internal_error` | A bug on the server; the event had no effect. |
     | `idle_timeout` | No client event for the idle timeout; a 4000 close follows. |
     | `origin_forbidden` | HTTP 403 body only: the handshake's `Origin` is not allowed. |

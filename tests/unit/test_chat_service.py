@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.errors import ChatError, ErrorCode
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 from tests.support.harness import Harness
 
 

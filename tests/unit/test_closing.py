@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from app.web.closing import MAX_REASON_BYTES, CloseCode, close_reason
+from app.domain.codes import MAX_CLOSE_REASON_BYTES, CloseCode, close_reason
 
 
 @pytest.mark.parametrize("code", list(CloseCode), ids=lambda c: c.name)
 def test_every_default_reason_fits(code: CloseCode) -> None:
     reason = close_reason(code)
     assert reason
-    assert len(reason.encode()) <= MAX_REASON_BYTES
+    assert len(reason.encode()) <= MAX_CLOSE_REASON_BYTES
 
 
 @pytest.mark.parametrize(

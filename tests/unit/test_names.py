@@ -8,7 +8,8 @@ import unicodedata
 
 import pytest
 
-from app.domain.errors import ChatError, ErrorCode
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 from app.domain.policies._confusables import CONFUSABLES
 from app.domain.policies.names import (
     RESERVED_GUEST_NAMES,

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.domain.errors import ChatError, ErrorCode
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 from app.domain.model import AWAY_AFTER_S, RECENT_DEPARTURE_S, Member, Room
 
 

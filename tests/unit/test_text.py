@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from app.domain.errors import ChatError, ErrorCode
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 from app.domain.policies.text import escape_for_log, normalize_message
 
 GRINNING = "\U0001f600"

@@ -7,7 +7,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from app.domain.errors import ErrorCode
+from app.domain.codes import ErrorCode
 from app.domain.events import Error
 from app.web import wire
 

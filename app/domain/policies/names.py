@@ -26,7 +26,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from app.domain.errors import ChatError, ErrorCode
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 from app.domain.policies._confusables import CONFUSABLES
 
 NAME_MIN_CHARS = 2

@@ -37,7 +37,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from app.domain.errors import ChatError, ErrorCode
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 
 DEFAULT_MAX_MESSAGE_CHARS = 512
 MAX_BLANK_LINES = 2
