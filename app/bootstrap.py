@@ -1,54 +1,40 @@
 """The composition root: the one place that reads Settings and wires ports to adapters.
 
-Tests pass fakes (a ManualClock, a store) as keyword arguments; everything else gets its
-default adapter.
+The web edge hands in the wire encoder (the Hub encodes each event once per broadcast), so
+nothing here imports app.web. Tests pass fakes (a ManualClock, a store) as keyword arguments;
+everything else gets its default adapter.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
 
 from opentelemetry.trace import TracerProvider
+from prometheus_client import CollectorRegistry
 
+from app.adapters import otel
 from app.adapters.clock import SystemClock
 from app.adapters.memory import MemoryBroker, MemoryHistoryStore, MemoryRoomStore
-from app.adapters.otel import provider_from_env, tracer_for
 from app.adapters.prometheus import PrometheusMetrics
 from app.adapters.wordlists import build_profanity_filter
+from app.container import Container
 from app.domain.policies.markdown import render_html
-from app.ports import Broker, Clock, HistoryStore, Metrics, RoomStore, Tracer
+from app.ports import Broker, Clock, HistoryStore, Metrics, RoomStore
 from app.services.chat import ChatLimits, ChatService
-from app.services.hub import Hub
-from app.services.lifecycle import Lifecycle
+from app.services.connections import Connections
+from app.services.hub import Encoder, Hub
 from app.services.rooms import RoomQueries
 from app.settings import Settings
-from app.web.wire import encode
 
 
 class ConfigurationError(Exception):
     """The settings ask for something this build cannot do."""
 
 
-@dataclass(frozen=True, slots=True)
-class Container:
-    settings: Settings
-    clock: Clock
-    rooms: RoomStore
-    history: HistoryStore
-    broker: Broker
-    metrics: Metrics
-    tracer: Tracer
-    # None when tracing is off; otherwise FastAPI is instrumented with it too.
-    tracer_provider: TracerProvider | None
-    hub: Hub
-    chat: ChatService
-    queries: RoomQueries
-    lifecycle: Lifecycle
-
-
 def build(
     settings: Settings,
     *,
+    encode: Encoder,
     clock: Clock | None = None,
     rooms: RoomStore | None = None,
     history: HistoryStore | None = None,
@@ -66,21 +52,14 @@ def build(
     rooms = rooms or MemoryRoomStore()
     history = history or MemoryHistoryStore(size=settings.history_size)
     broker = broker or MemoryBroker()
-    metrics = metrics or PrometheusMetrics()
+    registry: CollectorRegistry | None = None
+    if metrics is None:
+        prometheus = PrometheusMetrics()
+        metrics, registry = prometheus, prometheus.registry
     # Tracing follows the standard OTEL_* variables unless a test hands in its own provider.
-    tracer_provider = tracer_provider or provider_from_env()
-    tracer = tracer_for(tracer_provider)
+    tracer_provider = tracer_provider or otel.provider_from_env()
+    tracer = otel.tracer_for(tracer_provider)
     hub = Hub(encode, metrics, tracer)
-    limits = ChatLimits(
-        max_message_chars=settings.max_message_chars,
-        history_size=settings.history_size,
-        max_room_members=settings.max_room_members,
-        max_rooms_per_connection=settings.max_rooms_per_connection,
-        max_frame_bytes=settings.max_frame_bytes,
-        kick_cooldown_s=settings.kick_cooldown_s,
-        message_rules=settings.rate_messages,
-        join_rules=settings.rate_joins,
-    )
     chat = ChatService(
         rooms=rooms,
         history=history,
@@ -88,7 +67,16 @@ def build(
         hub=hub,
         clock=clock,
         metrics=metrics,
-        limits=limits,
+        limits=ChatLimits(
+            max_message_chars=settings.max_message_chars,
+            history_size=settings.history_size,
+            max_room_members=settings.max_room_members,
+            max_rooms_per_connection=settings.max_rooms_per_connection,
+            max_frame_bytes=settings.max_frame_bytes,
+            kick_cooldown_s=settings.kick_cooldown_s,
+            message_rules=settings.rate_messages,
+            join_rules=settings.rate_joins,
+        ),
         render_html=render_html,
         profanity=build_profanity_filter(
             deny_file=settings.profanity_deny_file or None,
@@ -99,7 +87,15 @@ def build(
         ),
         tracer=tracer,
     )
-    queries = RoomQueries(rooms=rooms, history=history, clock=clock)
+    hub.on_evicted = chat.forget_room
+    connections = Connections(
+        chat=chat,
+        hub=hub,
+        metrics=metrics,
+        max_connections=settings.max_connections,
+        hello_timeout_s=settings.hello_timeout_s,
+        idle_timeout_s=settings.idle_timeout_s,
+    )
     return Container(
         settings=settings,
         clock=clock,
@@ -107,10 +103,12 @@ def build(
         history=history,
         broker=broker,
         metrics=metrics,
+        metrics_registry=registry,
         tracer=tracer,
         tracer_provider=tracer_provider,
+        close_tracing=functools.partial(otel.shutdown, tracer_provider),
         hub=hub,
         chat=chat,
-        queries=queries,
-        lifecycle=Lifecycle(),
+        queries=RoomQueries(rooms=rooms, history=history, clock=clock),
+        connections=connections,
     )

@@ -13,15 +13,14 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.adapters import otel as tracing
-from app.adapters.prometheus import PrometheusMetrics
-from app.bootstrap import Container, build
+from app.bootstrap import build
+from app.container import Container
 from app.domain.errors import ChatError
 from app.settings import Settings
 from app.web import asyncapi, health, rooms, stats, ws
-from app.web.connection import ConnectionRegistry
 from app.web.errors import chat_error_handler
 from app.web.telemetry import RequestIdMiddleware, instrument_tracing, mount_metrics
+from app.web.wire import encode
 
 log = logging.getLogger("parrotchat")
 
@@ -51,7 +50,7 @@ async def _housekeeping(container: Container) -> None:
 
 
 def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
-    container = container or build(settings or Settings())
+    container = container or build(settings or Settings(), encode=encode)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -64,7 +63,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await container.broker.close()
-            tracing.shutdown(container.tracer_provider)
+            container.close_tracing()
 
     app = FastAPI(
         title="ParrotChat",
@@ -78,17 +77,15 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             {"name": "asyncapi", "description": "The WebSocket protocol, as AsyncAPI 3.0."},
         ],
     )
-    app.state.container = container
-    connections = app.state.connections = ConnectionRegistry()
+    app.state.container = container  # read by app.web.deps only
     app.add_exception_handler(ChatError, chat_error_handler)
     app.include_router(health.router)
     app.include_router(rooms.router)
     app.include_router(stats.router)
     app.include_router(ws.router)
     app.include_router(asyncapi.router)  # before the static mount at "/", which takes the rest
-    container.metrics.watch_outboxes(connections.outbox_depths)
-    if isinstance(container.metrics, PrometheusMetrics):
-        mount_metrics(app, container.metrics.registry)
+    if container.metrics_registry is not None:
+        mount_metrics(app, container.metrics_registry)
     if container.tracer_provider is not None:
         instrument_tracing(app, container.tracer_provider)
     # Outermost, so that the access line and every other line of a request carry its ID.

@@ -9,13 +9,14 @@ import math
 import socket
 
 import uvicorn
-from fastapi import FastAPI
 
+from app.bootstrap import build
 from app.logs import configure_logging
 from app.main import create_app
+from app.services.connections import Connections
 from app.settings import Settings
-from app.web.drain import drain
 from app.web.transport import AbortingWebSocketProtocol
+from app.web.wire import encode
 
 log = logging.getLogger("parrotchat.server")
 
@@ -24,7 +25,7 @@ SHUTDOWN_RESERVE_S = 1.0
 
 
 class ParrotServer(uvicorn.Server):
-    """A uvicorn Server whose shutdown drains the app's connections first (`app.web.drain`),
+    """A uvicorn Server whose shutdown drains the app's connections first (`Connections.drain`),
     then lets uvicorn finish with `timeout_graceful_shutdown` as the backstop. Plain uvicorn
     would send 1012 to every WebSocket first.
 
@@ -32,15 +33,15 @@ class ParrotServer(uvicorn.Server):
     clear answer (`/readyz` 503, WebSocket handshakes 503) rather than a refused connection;
     uvicorn's own shutdown closes it afterwards."""
 
-    def __init__(self, config: uvicorn.Config, app: FastAPI, *, grace_s: float) -> None:
+    def __init__(self, config: uvicorn.Config, connections: Connections, *, grace_s: float) -> None:
         super().__init__(config)
-        self._app = app
+        self._connections = connections
         self._grace_s = grace_s
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         budget = max(0.5, self._grace_s - SHUTDOWN_RESERVE_S)
         try:
-            await asyncio.wait_for(drain(self._app, timeout_s=budget), budget + 0.1)
+            await asyncio.wait_for(self._connections.drain(timeout_s=budget), budget + 0.1)
         except TimeoutError:
             log.warning("drain did not finish within %.1fs", budget)
         await super().shutdown(sockets)
@@ -61,7 +62,8 @@ def tune_gc() -> None:
 
 def build_server(settings: Settings) -> ParrotServer:
     configure_logging(settings.log_level, settings.log_format)
-    app = create_app(settings)
+    container = build(settings, encode=encode)
+    app = create_app(container=container)
     config = uvicorn.Config(
         app,
         host=settings.host,
@@ -82,4 +84,4 @@ def build_server(settings: Settings) -> ParrotServer:
         timeout_graceful_shutdown=max(1, math.ceil(SHUTDOWN_RESERVE_S)),
     )
     tune_gc()
-    return ParrotServer(config, app, grace_s=settings.shutdown_grace_s)
+    return ParrotServer(config, container.connections, grace_s=settings.shutdown_grace_s)

@@ -43,6 +43,7 @@ from app.services.tracing import traced
 from app.settings import Settings
 from app.web import wire
 from app.web.telemetry import bind_event
+from app.web.wire import encode
 
 DEVNULL = open(os.devnull, "w")  # noqa: SIM115  # the log stream, open for the whole run
 
@@ -136,7 +137,9 @@ class LatencySink(NoopSink):
 async def end_to_end_case(on: bool, members: int) -> Callable[[int], Awaitable[None]]:
     metrics: Metrics = PrometheusMetrics() if on else NullMetrics()
     settings = Settings(rate_messages=((10**9, 1.0),))
-    container = build(settings, metrics=metrics, tracer_provider=sdk_provider() if on else None)
+    container = build(
+        settings, encode=encode, metrics=metrics, tracer_provider=sdk_provider() if on else None
+    )
     await container.broker.start(container.hub.deliver)
     chat = container.chat
     for n in range(members):

@@ -38,9 +38,6 @@ class LeaveReason(StrEnum):
     SHUTDOWN = "shutdown"
 
 
-SYSTEM_PREFIX = "[system] "
-
-
 @dataclass(frozen=True, slots=True)
 class SystemNotice:
     event: SystemEventKind

@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+# The most messages a room keeps, a `joined` carries and a `history` page holds.
+MAX_HISTORY_PAGE = 50
+
 
 @dataclass(frozen=True, slots=True)
 class Message:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
+from app.domain.timefmt import ceil_ms
 
 RECENT_DEPARTURE_S = 600.0
 AWAY_AFTER_S = 300.0
@@ -69,9 +70,6 @@ class Room:
     @property
     def owner(self) -> Member | None:
         return next(iter(self.members.values()), None)
-
-    def is_member(self, key: str) -> bool:
-        return key in self.members
 
     def recent_departures(self, now: float) -> list[Departure]:
         """Members who left within RECENT_DEPARTURE_S, most recent last."""
@@ -223,10 +221,3 @@ class Room:
         cutoff = now - RECENT_DEPARTURE_S
         for key in [k for k, d in self.departures.items() if d.last_seen < cutoff]:
             del self.departures[key]
-
-
-def ceil_ms(seconds: float) -> int:
-    """Whole milliseconds, rounded up (a retry_after_ms is never early)."""
-    ms = seconds * 1000.0
-    whole = int(ms)
-    return whole if whole == ms else whole + 1

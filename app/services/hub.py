@@ -2,7 +2,7 @@
 
 The Broker hands every published Envelope to `deliver` on every node. The Hub encodes the
 event once, then puts the same string into each local member's outbox without awaiting
-anything (ARCHITECTURE.md, hot path rule 1). A member who is still joining gets a pending
+anything (docs/architecture.md, hot-path rule 1). A member who is still joining gets a pending
 subscription: room events are held back until its `joined` reply has been queued, so the
 reply always comes first and no message between the snapshot and the subscription is lost or
 repeated (messages at or below the snapshot's seq are skipped).
@@ -70,19 +70,16 @@ class Hub:
             self.unsubscribe(room, conn_id)
         self._rooms_of.pop(conn_id, None)
 
-    def connection_ids(self) -> list[str]:
-        return list(self._sinks)
-
-    @property
-    def connection_count(self) -> int:
-        return len(self._sinks)
-
     def send(self, conn_id: str, event: ServerEvent, ref: str | None = None) -> bool:
         """A direct reply or notice to one local connection."""
         sink = self._sinks.get(conn_id)
         if sink is None:
             return False
         return sink.offer(self._encode(event, ref), droppable=_is_droppable(event))
+
+    def frame(self, event: ServerEvent, ref: str | None = None) -> str:
+        """The event as the text frame `send` would queue (for a frame queued out of turn)."""
+        return self._encode(event, ref)
 
     # --- rooms -------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""One WebSocket connection's outbound side: a bounded outbox and its single writer task.
+"""One WebSocket connection's outbound side: a bounded outbox and its single writer task (the
+`Peer` that app/services/connections.py runs).
 
 Everything sent to the client (replies, broadcasts, errors, the final close) goes through
 the outbox in order. `offer` never waits: a full outbox means a slow consumer, which is
@@ -10,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections import deque
 from dataclasses import dataclass
 
 from starlette.websockets import WebSocket
 
 from app.domain.codes import CloseCode, close_reason
-from app.ports import Metrics
+from app.ports import Clock, Metrics
 from app.web.transport import ABORT_KEY
 
 log = logging.getLogger("parrotchat.connection")
@@ -46,10 +46,12 @@ class Connection:
         max_events: int,
         max_bytes: int,
         metrics: Metrics,
+        clock: Clock,
         send_timeout_s: float,
     ) -> None:
         self.websocket = websocket
         self._send_timeout_s = send_timeout_s
+        self._clock = clock
         self.id = conn_id
         self._max_events = max_events
         self._max_bytes = max_bytes
@@ -61,8 +63,8 @@ class Connection:
         self.closed_by_server = False
         self.frames_out = 0
         self.dropped = 0
-        self.writer_done = asyncio.Event()
-        self.opened_at = time.monotonic()
+        self._writer_done = asyncio.Event()
+        self.opened_at = clock.monotonic()
         self.events_in = 0
 
     @property
@@ -72,6 +74,24 @@ class Connection:
     @property
     def depth(self) -> int:
         return len(self._queue)
+
+    @property
+    def final_close_code(self) -> int:
+        """The close code the connection ended with; 1006 when it ended without one."""
+        return self.close_code or 1006
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "duration_s": round(self._clock.monotonic() - self.opened_at, 3),
+            "events_in": self.events_in,
+            "frames_out": self.frames_out,
+            "dropped": self.dropped,
+            "close_code": self.final_close_code,
+            "initiator": "server" if self.closed_by_server else "client",
+        }
+
+    async def wait_closed(self) -> None:
+        await self._writer_done.wait()
 
     def offer(self, frame: str, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
         if self.closing:
@@ -123,7 +143,7 @@ class Connection:
         try:
             await self._write_until_closed()
         finally:
-            self.writer_done.set()
+            self._writer_done.set()
 
     async def _write_until_closed(self) -> None:
         send = self.websocket.send_text
@@ -131,6 +151,8 @@ class Connection:
         loop = asyncio.get_running_loop()
         queue = self._queue
         latency = self._metrics.broadcast_latency
+        # The same clock that stamped `accepted_at` in the service (app/ports.py Clock).
+        monotonic = self._clock.monotonic
         while True:
             while not queue:
                 self._wakeup.clear()
@@ -149,7 +171,7 @@ class Connection:
                         if isinstance(item, _Timed):
                             self._queued_bytes -= len(item.frame)
                             await send(item.frame)
-                            latency(time.monotonic() - item.accepted_at)
+                            latency(monotonic() - item.accepted_at)
                         else:
                             self._queued_bytes -= len(item)
                             await send(item)
@@ -162,26 +184,3 @@ class Connection:
                 self.close_code = None
                 self._give_up_on_slow_reader()
                 return
-
-
-class ConnectionRegistry:
-    """Every open connection of this process (for the cap and the drain)."""
-
-    def __init__(self) -> None:
-        self._connections: dict[str, Connection] = {}
-
-    def add(self, connection: Connection) -> None:
-        self._connections[connection.id] = connection
-
-    def remove(self, connection: Connection) -> None:
-        self._connections.pop(connection.id, None)
-
-    def __len__(self) -> int:
-        return len(self._connections)
-
-    def all(self) -> list[Connection]:
-        return list(self._connections.values())
-
-    def outbox_depths(self) -> list[int]:
-        """Frames queued per open connection (read when metrics are collected)."""
-        return [c.depth for c in self._connections.values()]

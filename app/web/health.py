@@ -40,7 +40,7 @@ async def healthz() -> Health:
 )
 async def readyz(container: ContainerDep, response: Response) -> Readiness:
     """200 while accepting connections; 503 once a graceful shutdown has begun."""
-    if container.lifecycle.draining:
+    if container.connections.draining:
         response.status_code = 503
         return Readiness(status="draining")
     return Readiness(status="ready")

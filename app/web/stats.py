@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.web.connection import ConnectionRegistry
 from app.web.deps import ContainerDep
 
 router = APIRouter(prefix="/api", tags=["stats"])
@@ -30,13 +29,12 @@ class ServerStats(BaseModel):
 
 
 @router.get("/stats", operation_id="getStats", summary="Server figures")
-async def stats(container: ContainerDep, request: Request) -> ServerStats:
+async def stats(container: ContainerDep) -> ServerStats:
     """Connections, sessions, rooms and asyncio tasks of this process right now."""
-    registry: ConnectionRegistry = request.app.state.connections
     return ServerStats(
-        connections=len(registry),
+        connections=len(container.connections),
         sessions=container.chat.session_count,
         rooms=await container.rooms.count(),
         tasks=len(asyncio.all_tasks()),
-        draining=container.lifecycle.draining,
+        draining=container.connections.draining,
     )

@@ -1,4 +1,4 @@
-"""The web edge of observability: request IDs, the per-session log line, /metrics and the
+"""The web edge of observability: request IDs, the per-event log context, /metrics and the
 FastAPI tracing instrumentation."""
 
 from __future__ import annotations
@@ -21,12 +21,10 @@ from app import logs as obs_log
 from app.adapters.prometheus import PREFIX
 
 if TYPE_CHECKING:
-    from app.services.chat import Session
     from app.web.connection import Connection
     from app.web.wire import ClientEvent
 
 log = logging.getLogger("parrotchat.access")
-session_log = logging.getLogger("parrotchat.session")
 event_log = logging.getLogger("parrotchat.event")
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -108,26 +106,6 @@ def bind_event(connection: Connection, event: ClientEvent) -> None:
     if event_log.isEnabledFor(logging.DEBUG):
         # The type and room only: message text is never logged.
         event_log.debug("event", extra={"event": event.type, "room": getattr(event, "room", None)})
-
-
-def log_session_end(connection: Connection, session: Session | None) -> None:
-    """The one summary line of a WebSocket session (never raises: it runs in cleanup)."""
-    try:
-        session_log.info(
-            "session closed",
-            extra={
-                "duration_s": round(time.monotonic() - connection.opened_at, 3),
-                "user": session.name if session is not None else None,
-                "rooms": sorted(session.rooms) if session is not None else [],
-                "events_in": connection.events_in,
-                "frames_out": connection.frames_out,
-                "dropped": connection.dropped,
-                "close_code": connection.close_code or 1006,
-                "initiator": "server" if connection.closed_by_server else "client",
-            },
-        )
-    except Exception:
-        session_log.exception("could not log the session summary")
 
 
 # --- metrics and tracing -----------------------------------------------------------------

@@ -1,19 +1,18 @@
-"""`/ws`: admission, then one reader loop and one writer task per connection.
+"""`/ws`: the handshake's admission, then the reader that turns frames into chat use cases.
 
-Admission happens before the upgrade: a foreign `Origin` gets HTTP 403 and a draining
-server HTTP 503, so nothing is created for them; a full server accepts, says `server_full`
-and closes 1013. After that the reader parses each frame into a typed client event and calls
-the ChatService; every reply and broadcast reaches the socket through the connection's
-outbox. A bad frame or a refused request is answered with an `error` event and the
-connection stays usable; a bug while handling one event answers `internal_error` and the
-others carry on. Two timers watch each connection: the hello deadline (1008) and the idle
-timeout (4000).
+Admission happens before the upgrade: a foreign `Origin` and a draining server are refused
+with their error code's HTTP status (403, 503), so nothing is created for them. After the
+upgrade the connection belongs to `Connections.run` (app/services/connections.py): it admits
+it (a full server says `server_full` and closes 1013), runs the writer beside the reader below,
+watches the timers and tears it down. The reader parses each frame into a typed client event
+and calls the ChatService; every reply and broadcast reaches the socket through the
+connection's outbox. A bad frame or a refused request is answered with an `error` event and
+the connection stays usable; a bug while handling one event answers `internal_error` and the
+others carry on.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 
@@ -21,16 +20,17 @@ from fastapi import APIRouter, WebSocket
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
-from app.bootstrap import Container
-from app.domain.codes import CloseCode, ErrorCode
+from app.container import Container
+from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
-from app.domain.events import Error
 from app.services.chat import ChatService
+from app.services.connections import Connections
 from app.web import wire
-from app.web.connection import Connection, ConnectionRegistry
+from app.web.connection import Connection
+from app.web.deps import ContainerDep
 from app.web.errors import ErrorBody
 from app.web.origins import origin_allowed
-from app.web.telemetry import bind_connection, bind_event, log_session_end
+from app.web.telemetry import bind_connection, bind_event
 
 log = logging.getLogger("parrotchat.ws")
 
@@ -43,22 +43,21 @@ def _refusal(code: ErrorCode, reason: str) -> JSONResponse:
 
 
 @router.websocket("/ws", name="chat_socket")
-async def chat_socket(websocket: WebSocket) -> None:
-    container: Container = websocket.app.state.container
-    registry: ConnectionRegistry = websocket.app.state.connections
+async def chat_socket(websocket: WebSocket, container: ContainerDep) -> None:
     settings = container.settings
     if not origin_allowed(websocket.url.scheme, websocket.headers, settings):
         await websocket.send_denial_response(
             _refusal(ErrorCode.ORIGIN_FORBIDDEN, "this origin may not open a chat connection")
         )
         return
-    if container.lifecycle.draining:
+    if container.connections.draining:
         await websocket.send_denial_response(
             _refusal(ErrorCode.SERVER_SHUTTING_DOWN, "the server is shutting down")
         )
         return
     await websocket.accept()
     conn_id = uuid.uuid4().hex
+    # Before the connection's tasks exist, so that every line they log carries the ID.
     bind_connection(conn_id)
     connection = Connection(
         websocket,
@@ -66,91 +65,17 @@ async def chat_socket(websocket: WebSocket) -> None:
         max_events=settings.outbox_max_events,
         max_bytes=settings.outbox_max_bytes,
         metrics=container.metrics,
+        clock=container.clock,
         send_timeout_s=settings.send_timeout_s,
     )
-    chat = container.chat
-    chat.connect(conn_id)
-    container.hub.attach(conn_id, connection)
-    registry.add(connection)
-    container.metrics.connection_opened()
-    if len(registry) > settings.max_connections:
-        _deny(connection, chat, ChatError(ErrorCode.SERVER_FULL, "the server is full; retry later"))
-    loop = asyncio.get_running_loop()
-    timers = _Timers(loop, connection, chat, settings.hello_timeout_s, settings.idle_timeout_s)
-    writer = asyncio.create_task(connection.run_writer(), name=f"ws-writer-{conn_id}")
-    reader = asyncio.create_task(
-        _read_loop(websocket, connection, chat, container, timers), name=f"ws-reader-{conn_id}"
+    await container.connections.run(
+        connection, lambda: _read_loop(websocket, connection, container)
     )
-    try:
-        # The reader ends when the peer has gone, the writer once it has sent our close:
-        # either way nothing more can be exchanged, so the other task stops too.
-        await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        timers.cancel()
-        for task in (reader, writer):
-            task.cancel()
-        for task in (reader, writer):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-        try:
-            log_session_end(connection, chat.session(conn_id))
-            await chat.disconnect(conn_id)
-        finally:
-            registry.remove(connection)
-            container.metrics.connection_closed(connection.close_code or 1006)
 
 
-class _Timers:
-    """The hello deadline and the idle timeout of one connection, as loop timers."""
-
-    def __init__(
-        self,
-        loop: asyncio.AbstractEventLoop,
-        connection: Connection,
-        chat: ChatService,
-        hello_timeout_s: float,
-        idle_timeout_s: float,
-    ) -> None:
-        self._loop = loop
-        self._connection = connection
-        self._chat = chat
-        self._idle_timeout_s = idle_timeout_s
-        self.last_activity = loop.time()
-        self._hello = loop.call_later(hello_timeout_s, self._hello_deadline)
-        self._idle = loop.call_later(idle_timeout_s, self._idle_check)
-
-    def activity(self) -> None:
-        self.last_activity = self._loop.time()
-
-    def _hello_deadline(self) -> None:
-        session = self._chat.session(self._connection.id)
-        if session is None or session.name is None:
-            self._connection.close(CloseCode.POLICY, "no hello in time")
-
-    def _idle_check(self) -> None:
-        idle_for = self._loop.time() - self.last_activity
-        if idle_for < self._idle_timeout_s:
-            self._idle = self._loop.call_later(self._idle_timeout_s - idle_for, self._idle_check)
-            return
-        _deny(
-            self._connection,
-            self._chat,
-            ChatError(ErrorCode.IDLE_TIMEOUT, "closing an idle connection; reconnect to chat"),
-        )
-
-    def cancel(self) -> None:
-        self._hello.cancel()
-        self._idle.cancel()
-
-
-async def _read_loop(
-    websocket: WebSocket,
-    connection: Connection,
-    chat: ChatService,
-    container: Container,
-    timers: _Timers,
-) -> None:
-    lifecycle = container.lifecycle
+async def _read_loop(websocket: WebSocket, connection: Connection, container: Container) -> None:
+    connections = container.connections
+    chat = container.chat
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
@@ -161,27 +86,31 @@ async def _read_loop(
                 lost = reported == 1005 and "reason" not in message
                 connection.close_code = 1006 if lost else reported
             return
-        if connection.closing and not lifecycle.draining:
+        if connection.closing and not connections.draining:
             continue  # what arrives after our close is not answered
         text = message.get("text")
         if text is None:
-            _deny(connection, chat, ChatError(ErrorCode.UNSUPPORTED_FRAME, "send text frames only"))
+            connections.deny(
+                connection, ChatError(ErrorCode.UNSUPPORTED_FRAME, "send text frames only")
+            )
             continue
         try:
             event = wire.parse_client_event(text)
         except ValidationError as error:
             code, reason, details = wire.classify(error)
-            _deny(connection, chat, ChatError(code, reason, details=details or None))
+            connections.deny(connection, ChatError(code, reason, details=details or None))
             continue
         if not isinstance(event, wire.Ping):
-            timers.activity()
-        if lifecycle.draining:
-            _refuse_while_draining(connection, chat, event.ref)
+            connections.activity(connection)
+        if connections.draining:
+            connections.refuse_while_draining(connection, event.ref)
             continue
-        await _handle(connection, chat, event)
+        await _handle(connection, connections, chat, event)
 
 
-async def _handle(connection: Connection, chat: ChatService, event: wire.ClientEvent) -> None:
+async def _handle(
+    connection: Connection, connections: Connections, chat: ChatService, event: wire.ClientEvent
+) -> None:
     conn_id = connection.id
     bind_event(connection, event)
     try:
@@ -209,34 +138,8 @@ async def _handle(connection: Connection, chat: ChatService, event: wire.ClientE
             case wire.Ping():
                 await chat.ping(conn_id, event.ref)
     except ChatError as denial:
-        _deny(connection, chat, denial, event.ref)
+        connections.deny(connection, denial, event.ref)
     except Exception:
         log.exception("internal error while handling %s", event.type)
-        _deny(
-            connection,
-            chat,
-            ChatError(ErrorCode.INTERNAL_ERROR, "something went wrong on our side"),
-            event.ref,
-        )
-
-
-def _refuse_while_draining(connection: Connection, chat: ChatService, ref: str | None) -> None:
-    """`server_shutting_down`, even when the goodbye and close are already queued: the
-    answer goes ahead of the close, so the client knows this event was not taken."""
-    refusal = ChatError(ErrorCode.SERVER_SHUTTING_DOWN, "the server is shutting down")
-    if connection.closing:
-        frame = wire.encode(Error(code=refusal.code, reason=refusal.reason), ref)
-        connection.offer_before_close(frame)
-    else:
-        _deny(connection, chat, refusal, ref)
-
-
-def _deny(
-    connection: Connection, chat: ChatService, denial: ChatError, ref: str | None = None
-) -> None:
-    """Answer with an `error`, then close when the code says so (app/domain/codes.py); a
-    connection that keeps getting denied is closed 1008."""
-    if chat.deny(connection.id, denial, ref):
-        connection.close(CloseCode.POLICY, "too many rejected events")
-    elif (close := denial.code.info.closes_with) is not None:
-        connection.close(close)
+        internal = ChatError(ErrorCode.INTERNAL_ERROR, "something went wrong on our side")
+        connections.deny(connection, internal, event.ref)

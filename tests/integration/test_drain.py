@@ -9,10 +9,8 @@ import time
 import httpx
 from websockets.exceptions import ConnectionClosed
 
-from app.main import create_app
-from app.settings import Settings
 from tests.support.client import Event, connected
-from tests.support.inprocess import serve_in_thread
+from tests.support.inprocess import app_and_container, serve_in_thread
 from tests.support.raw import RawPeer
 from tests.support.server import start_server
 
@@ -89,7 +87,7 @@ async def test_sigterm_drains_every_client_and_loses_no_accepted_message() -> No
 
 
 def test_while_draining_readyz_is_503_and_new_handshakes_are_refused() -> None:
-    app = create_app(Settings())
+    app, container = app_and_container()
     with serve_in_thread(app) as port:
         base = f"http://127.0.0.1:{port}"
         assert httpx.get(f"{base}/readyz").status_code == 200
@@ -99,7 +97,7 @@ def test_while_draining_readyz_is_503_and_new_handshakes_are_refused() -> None:
         answer = b""
         while b"welcome" not in answer:
             answer += client.sock.recv(4096)
-        app.state.container.lifecycle.draining = True
+        container.connections.draining = True
         client.send_json(type="send", room="anywhere", text="too late", ref="late")
         answer = b""
         while b"server_shutting_down" not in answer:

@@ -12,20 +12,18 @@ from typing import Any
 import httpx
 import pytest
 
-from app.main import create_app
-from app.settings import Settings
 from tests.support.client import connected
-from tests.support.inprocess import serve_in_thread
+from tests.support.inprocess import app_and_container, serve_in_thread
 from tests.support.metrics import sample
 from tests.support.raw import RawPeer, encode_frame
 from tests.support.server import RunningServer
 
 
 async def test_a_handler_bug_answers_internal_error_and_everyone_carries_on(
-    caplog: pytest.LogCaptureFixture,
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = create_app(Settings())
-    chat = app.state.container.chat
+    app, container = app_and_container()
+    chat = container.chat
     real_send = chat.send
 
     async def buggy_send(conn_id: str, room: str, text: str, ref: str | None = None) -> None:
@@ -33,7 +31,7 @@ async def test_a_handler_bug_answers_internal_error_and_everyone_carries_on(
             raise ZeroDivisionError("a bug in one code path")
         await real_send(conn_id, room, text, ref)
 
-    chat.send = buggy_send
+    monkeypatch.setattr(chat, "send", buggy_send)
     caplog.set_level(logging.ERROR, logger="parrotchat.ws")
     with serve_in_thread(app) as port:
         url = f"ws://127.0.0.1:{port}/ws"

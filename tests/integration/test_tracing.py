@@ -14,6 +14,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from app.bootstrap import build
 from app.main import create_app
 from app.settings import Settings
+from app.web.wire import encode
 from tests.support.client import connected
 from tests.support.inprocess import serve_in_thread
 
@@ -23,7 +24,7 @@ def traced() -> Iterator[tuple[int, InMemorySpanExporter]]:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    app = create_app(container=build(Settings(), tracer_provider=provider))
+    app = create_app(container=build(Settings(), encode=encode, tracer_provider=provider))
     with serve_in_thread(app) as port:
         yield port, exporter
 

@@ -12,6 +12,18 @@ from contextlib import contextmanager
 import uvicorn
 from fastapi import FastAPI
 
+from app.bootstrap import build
+from app.container import Container
+from app.main import create_app
+from app.settings import Settings
+from app.web.wire import encode
+
+
+def app_and_container(settings: Settings | None = None) -> tuple[FastAPI, Container]:
+    """An app, and the container it runs on (to inject a fault or set a state)."""
+    container = build(settings or Settings(), encode=encode)
+    return create_app(container=container), container
+
 
 @contextmanager
 def serve_in_thread(app: FastAPI) -> Iterator[int]:

@@ -8,11 +8,12 @@ import pytest
 
 from app.bootstrap import ConfigurationError, build
 from app.settings import Settings
+from app.web.wire import encode
 
 
 def test_a_redis_url_is_refused_until_the_adapter_exists() -> None:
     with pytest.raises(ConfigurationError, match="PARROT_REDIS_URL"):
-        build(Settings(redis_url="redis://127.0.0.1:6379/0"))
+        build(Settings(redis_url="redis://127.0.0.1:6379/0"), encode=encode)
 
 
 def test_the_entry_point_exits_with_the_reason() -> None:

@@ -269,7 +269,9 @@ async def test_a_join_that_fails_after_admission_leaves_nothing_behind(
     stats = await harness.container.queries.room_stats("lobby")
     assert stats is not None
     assert stats.members == 1
-    assert harness.chat.session("c2").rooms == set()
+    session = harness.chat.session("c2")
+    assert session is not None
+    assert session.rooms == set()
     assert harness.container.hub.local_members("lobby") == ["c1"]
     await harness.chat.join("c2", "lobby")
     assert bob.events("joined")[0]["room"] == "lobby"

@@ -7,15 +7,14 @@ import random
 
 import pytest
 
-from app.domain.policies.rate_limit import (
-    JOIN_RULES,
-    MESSAGE_RULES,
-    AbuseBudget,
-    RateLimiter,
-)
+from app.domain.policies.rate_limit import AbuseBudget, RateLimiter
+from app.settings import Settings
+
+MESSAGE_RULES = Settings().rate_messages
+JOIN_RULES = Settings().rate_joins
 
 
-def test_protocol_rules() -> None:
+def test_protocol_rules_are_the_defaults() -> None:
     assert MESSAGE_RULES == ((5, 2.0), (60, 60.0))
     assert JOIN_RULES == ((10, 60.0),)
 

@@ -9,6 +9,9 @@ import pytest
 from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
 from app.domain.policies.text import escape_for_log, normalize_message
+from app.settings import Settings
+
+LIMIT = Settings().max_message_chars
 
 GRINNING = "\U0001f600"
 WOMAN_TECHNOLOGIST = "\U0001f469\u200d\U0001f4bb"
@@ -31,7 +34,7 @@ PERSIAN_WITH_ZWNJ = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
     ],
 )
 def test_512_code_points_pass(raw: str) -> None:
-    assert len(normalize_message(raw)) == 512
+    assert len(normalize_message(raw, max_chars=LIMIT)) == 512
 
 
 @pytest.mark.parametrize(
@@ -44,7 +47,7 @@ def test_512_code_points_pass(raw: str) -> None:
 )
 def test_513_code_points_too_long(raw: str) -> None:
     with pytest.raises(ChatError) as info:
-        normalize_message(raw)
+        normalize_message(raw, max_chars=LIMIT)
     assert info.value.code is ErrorCode.MESSAGE_TOO_LONG
     assert "512" in info.value.reason
 
@@ -74,7 +77,7 @@ def test_custom_limit() -> None:
 )
 def test_empty_messages(raw: str) -> None:
     with pytest.raises(ChatError) as info:
-        normalize_message(raw)
+        normalize_message(raw, max_chars=LIMIT)
     assert info.value.code is ErrorCode.MESSAGE_EMPTY
 
 
@@ -114,7 +117,7 @@ def test_empty_messages(raw: str) -> None:
     ],
 )
 def test_normalised_text(raw: str, expected: str) -> None:
-    assert normalize_message(raw) == expected
+    assert normalize_message(raw, max_chars=LIMIT) == expected
 
 
 def test_normalisation_is_idempotent() -> None:
@@ -124,8 +127,8 @@ def test_normalisation_is_idempotent() -> None:
         "x" + "\u0301" * 30 + "\u2764" + "\ufe0f" * 3,
     ]
     for raw in samples:
-        once = normalize_message(raw)
-        assert normalize_message(once) == once
+        once = normalize_message(raw, max_chars=LIMIT)
+        assert normalize_message(once, max_chars=LIMIT) == once
 
 
 @pytest.mark.parametrize(

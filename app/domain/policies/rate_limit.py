@@ -17,22 +17,10 @@ import math
 from collections import deque
 from collections.abc import Sequence
 
-# Limits of PROTOCOL.md "Business rules", as (max_events, window_seconds) rules.
-MESSAGE_RULES: tuple[tuple[int, float], ...] = ((5, 2.0), (60, 60.0))
-JOIN_RULES: tuple[tuple[int, float], ...] = ((10, 60.0),)
+from app.domain.timefmt import ceil_ms
+
 ABUSE_MAX_DENIALS = 20
 ABUSE_WINDOW_S = 10.0
-
-
-def _to_ms(seconds: float) -> int:
-    """Milliseconds rounded up, at least 1 for any positive wait.
-
-    Rounded to a nanosecond first so float noise (2.0 - 0.1 = 1.9000000000000001) does not
-    add a millisecond.
-    """
-    if seconds <= 0:
-        return 0
-    return max(1, math.ceil(round(seconds * 1000, 6)))
 
 
 class _EventLog:
@@ -87,10 +75,6 @@ class RateLimiter:
         )
         self._log = _EventLog(max(max_events for max_events, _ in self._rules))
 
-    @property
-    def rules(self) -> tuple[tuple[int, float], ...]:
-        return self._rules
-
     def _wait_seconds(self, now: float) -> float:
         return max(self._log.wait_seconds(now, n, w) for n, w in self._rules)
 
@@ -99,7 +83,7 @@ class RateLimiter:
 
         Records nothing.
         """
-        return _to_ms(self._wait_seconds(now))
+        return ceil_ms(self._wait_seconds(now))
 
     def try_acquire(self, now: float) -> int | None:
         """Record an event at `now` and return None if every rule allows it.
@@ -109,7 +93,7 @@ class RateLimiter:
         """
         wait = self._wait_seconds(now)
         if wait > 0:
-            return _to_ms(wait)
+            return ceil_ms(wait)
         self._log.record(now)
         return None
 

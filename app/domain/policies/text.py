@@ -40,7 +40,6 @@ import unicodedata
 from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
 
-DEFAULT_MAX_MESSAGE_CHARS = 512
 MAX_BLANK_LINES = 2
 MAX_CONSECUTIVE_MARKS = 8
 
@@ -124,7 +123,7 @@ def _limit_joiners_and_marks(text: str) -> str:
     return "".join(out)
 
 
-def normalize_message(raw: str, *, max_chars: int = DEFAULT_MAX_MESSAGE_CHARS) -> str:
+def normalize_message(raw: str, *, max_chars: int) -> str:
     """Return the text to store and broadcast, or raise MESSAGE_EMPTY / MESSAGE_TOO_LONG.
 
     NFC, line breaks unified, controls, bidi controls and invisibles removed (see the

@@ -1,0 +1,110 @@
+"""What every chat use case shares: the ports, the limits, and this node's sessions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
+from app.domain.events import Envelope, Limits, Presence, PresenceStatus, RoomEvent
+from app.domain.model import TYPING_TTL_S
+from app.domain.policies.profanity import FilterResult
+from app.domain.policies.rate_limit import AbuseBudget, RateLimiter
+from app.ports import Broker, Clock, HistoryStore, Metrics, RoomStore, Tracer
+from app.services.hub import Hub
+
+
+class TextFilter(Protocol):
+    def check(self, text: str) -> FilterResult:
+        """Block the text, or return it with listed terms masked."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChatLimits:
+    """The limits the chat core enforces (built from Settings by the composition root, which
+    holds their defaults)."""
+
+    max_message_chars: int
+    history_size: int
+    max_room_members: int
+    max_rooms_per_connection: int
+    max_frame_bytes: int
+    kick_cooldown_s: float
+    message_rules: tuple[tuple[int, float], ...]
+    join_rules: tuple[tuple[int, float], ...]
+
+    def as_event(self) -> Limits:
+        return Limits(
+            max_message_chars=self.max_message_chars,
+            history_size=self.history_size,
+            max_room_members=self.max_room_members,
+            max_rooms_per_connection=self.max_rooms_per_connection,
+            max_frame_bytes=self.max_frame_bytes,
+            typing_ttl_ms=int(TYPING_TTL_S * 1000),
+        )
+
+
+@dataclass(slots=True)
+class Session:
+    """One connection's chat state on this node, with its own limits."""
+
+    conn_id: str
+    message_limit: RateLimiter
+    join_limit: RateLimiter
+    name: str | None = None
+    key: str | None = None
+    rooms: set[str] = field(default_factory=set)
+    abuse: AbuseBudget = field(default_factory=AbuseBudget)
+
+
+@dataclass(slots=True)
+class ChatContext:
+    rooms: RoomStore
+    history: HistoryStore
+    broker: Broker
+    hub: Hub
+    clock: Clock
+    metrics: Metrics
+    limits: ChatLimits
+    tracer: Tracer
+    sessions: dict[str, Session] = field(default_factory=dict)
+
+    def named(self, conn_id: str) -> tuple[Session, str, str]:
+        """The connection's session, name and name key; HELLO_REQUIRED before `hello`."""
+        session = self.sessions.get(conn_id)
+        if session is None or session.name is None or session.key is None:
+            raise ChatError(ErrorCode.HELLO_REQUIRED, "send hello with your name first")
+        return session, session.name, session.key
+
+    def in_room(self, conn_id: str, room: str) -> tuple[Session, str, str]:
+        """As `named`, and NOT_IN_ROOM unless the connection is in `room`."""
+        session, name, key = self.named(conn_id)
+        if room not in session.rooms:
+            raise ChatError(ErrorCode.NOT_IN_ROOM, "you are not in this room", room=room)
+        return session, name, key
+
+    async def publish(self, event: RoomEvent, room: str, **routing: str | None) -> None:
+        """Tell the room, through the Broker (even on one node)."""
+        await self.broker.publish(
+            Envelope(room=room, event=event, accepted_at=self.clock.monotonic(), **routing)
+        )
+
+    async def announce(
+        self, room: str, name: str, status: PresenceStatus, last_seen: float
+    ) -> None:
+        """A member's presence in `room` changed."""
+        await self.publish(Presence(room=room, name=name, status=status, last_seen=last_seen), room)
+
+
+def check_rate(limiter: RateLimiter, now: float, what: str, room: str) -> None:
+    """Refuse when the limiter would; the caller records the attempt once it succeeds."""
+    wait_ms = limiter.retry_after_ms(now)
+    if wait_ms > 0:
+        raise ChatError(
+            ErrorCode.RATE_LIMITED,
+            f"too many {what}; try again in {wait_ms / 1000:.1f} s",
+            room=room,
+            retry_after_ms=wait_ms,
+        )

@@ -1,0 +1,88 @@
+"""Messaging: sending a message (normalised, filtered, rendered, numbered, broadcast), typing,
+and paging back through history."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
+from app.domain.events import HistoryPage, PresenceStatus, Typing
+from app.domain.history import MAX_HISTORY_PAGE, Message
+from app.domain.model import TYPING_TTL_S
+from app.domain.policies.text import normalize_message
+from app.services.chat.context import ChatContext, TextFilter, check_rate
+from app.services.tracing import traced
+
+
+class Messaging:
+    def __init__(
+        self, ctx: ChatContext, *, render_html: Callable[[str], str], profanity: TextFilter
+    ) -> None:
+        self._ctx = ctx
+        self._tracer = ctx.tracer
+        self._render_html = render_html
+        self._profanity = profanity
+
+    @traced("chat.send")
+    async def send(self, conn_id: str, room: str, text: str, ref: str | None = None) -> None:
+        ctx = self._ctx
+        session, name, key = ctx.in_room(conn_id, room)
+        check_rate(session.message_limit, ctx.clock.monotonic(), "messages", room)
+        normalized = normalize_message(text, max_chars=ctx.limits.max_message_chars)
+        verdict = self._profanity.check(normalized)
+        if verdict.blocked:
+            # The reason never repeats the term: echoing it would broadcast it to the sender.
+            raise ChatError(
+                ErrorCode.MESSAGE_BLOCKED,
+                "your message contains a term that is not allowed here",
+                room=room,
+            )
+        clean = verdict.text
+        html = self._render_html(clean)
+        now = ctx.clock.now()
+        message_id = uuid.uuid4().hex
+
+        def make(seq: int) -> Message:
+            return Message(
+                room=room, seq=seq, id=message_id, author=name, text=clean, html=html, ts=now
+            )
+
+        if await ctx.rooms.touch(room, key, now=now, sent_message=True):
+            await ctx.announce(room, name, PresenceStatus.ONLINE, now)
+        message = await ctx.history.append(room, make)
+        # Only an accepted message counts against the rate limit; refused ones (empty, too
+        # long, blocked) are the abuse budget's business.
+        session.message_limit.try_acquire(ctx.clock.monotonic())
+        ctx.metrics.message_in()
+        ctx.tracer.annotate(room=room, seq=message.seq)
+        await ctx.publish(message, room, reply_conn=conn_id, reply_ref=ref)
+
+    async def typing(self, conn_id: str, room: str) -> None:
+        ctx = self._ctx
+        _session, name, key = ctx.in_room(conn_id, room)
+        now = ctx.clock.now()
+        if await ctx.rooms.touch(room, key, now=now):
+            await ctx.announce(room, name, PresenceStatus.ONLINE, now)
+        if await ctx.rooms.typing(room, key, now=now):
+            await ctx.publish(
+                Typing(room=room, name=name, ttl_ms=int(TYPING_TTL_S * 1000)),
+                room,
+                exclude_conn=conn_id,
+            )
+
+    async def history(
+        self,
+        conn_id: str,
+        room: str,
+        *,
+        before: int | None = None,
+        limit: int | None = None,
+        ref: str | None = None,
+    ) -> None:
+        ctx = self._ctx
+        ctx.in_room(conn_id, room)
+        size = ctx.limits.history_size if limit is None else max(1, min(limit, MAX_HISTORY_PAGE))
+        messages, has_more = await ctx.history.before(room, before, size)
+        ctx.hub.send(conn_id, HistoryPage(room=room, messages=messages, has_more=has_more), ref)

@@ -1,0 +1,78 @@
+"""Sessions and denials: a connection's name, its limits, its abuse budget, and the answers that
+concern the connection rather than a room (`welcome`, `pong`, `error`, the goodbye of a drain)."""
+
+from __future__ import annotations
+
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
+from app.domain.events import Error, LeaveReason, Left, Pong, Welcome
+from app.domain.notices import server_shutdown
+from app.domain.policies.names import name_key, normalize_guest_name
+from app.domain.policies.rate_limit import RateLimiter
+from app.services.chat.context import ChatContext, Session
+
+
+class Sessions:
+    def __init__(self, ctx: ChatContext) -> None:
+        self._ctx = ctx
+
+    def connect(self, conn_id: str) -> Session:
+        limits = self._ctx.limits
+        session = self._ctx.sessions[conn_id] = Session(
+            conn_id=conn_id,
+            message_limit=RateLimiter(limits.message_rules),
+            join_limit=RateLimiter(limits.join_rules),
+        )
+        return session
+
+    def get(self, conn_id: str) -> Session | None:
+        return self._ctx.sessions.get(conn_id)
+
+    def __len__(self) -> int:
+        return len(self._ctx.sessions)
+
+    async def hello(self, conn_id: str, name: str, ref: str | None = None) -> None:
+        ctx = self._ctx
+        session = ctx.sessions.get(conn_id) or self.connect(conn_id)
+        if session.rooms:
+            raise ChatError(ErrorCode.RENAME_IN_ROOM, "leave every room before changing your name")
+        display = normalize_guest_name(name)
+        session.name, session.key = display, name_key(display)
+        welcome = Welcome(
+            connection_id=conn_id,
+            name=display,
+            limits=ctx.limits.as_event(),
+            server_time=ctx.clock.now(),
+        )
+        ctx.hub.send(conn_id, welcome, ref)
+
+    async def ping(self, conn_id: str, ref: str | None = None) -> None:
+        self._ctx.hub.send(conn_id, Pong(server_time=self._ctx.clock.now()), ref)
+
+    def deny(self, conn_id: str, denial: ChatError, ref: str | None = None) -> bool:
+        """Answer a refused request with an `error` event. True when the connection has
+        now used up its abuse budget (too many denials too fast) and should be closed; denials
+        whose code does not count as abuse (app/domain/codes.py) never use it up."""
+        ctx = self._ctx
+        ctx.metrics.error(denial.code.value)
+        error = Error(
+            code=denial.code,
+            reason=denial.reason,
+            room=denial.room,
+            retry_after_ms=denial.retry_after_ms,
+            details=denial.details,
+        )
+        ctx.hub.send(conn_id, error, ref)
+        if not denial.code.info.counts_as_abuse:
+            return False
+        session = ctx.sessions.get(conn_id)
+        return session is not None and session.abuse.record_denial(ctx.clock.monotonic())
+
+    def say_goodbye(self, conn_id: str, *, reconnect_after_ms: int) -> None:
+        """The drain's last words to one connection: `left{reason:"shutdown"}` for each of its
+        rooms, then `system{event:"server_shutdown"}` with when to come back."""
+        ctx = self._ctx
+        session = ctx.sessions.get(conn_id)
+        for room in sorted(session.rooms if session else ()):
+            ctx.hub.send(conn_id, Left(room=room, reason=LeaveReason.SHUTDOWN))
+        ctx.hub.send(conn_id, server_shutdown(ctx.clock.now(), reconnect_after_ms))

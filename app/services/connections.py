@@ -1,0 +1,261 @@
+"""Connections: the one owner of a client connection's life on this node.
+
+A transport (the WebSocket route, or a test's recording sink) hands its connection, a `Peer`,
+to `Connections.run`, which admits it (the connection cap, the chat session, the Hub's index,
+the metrics), runs its reader and writer until either ends, watches its two timers (the hello
+deadline, 1008, and the idle timeout, `idle_timeout` then 4000), answers denials (closing the
+connection when the code's row says so, or when the abuse budget is used up), and tears it
+down once (leaving every room, the final `session closed` log line, the close metric). The
+graceful drain goes through here too, so it never reaches into sessions itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Coroutine
+from typing import Any, Protocol
+
+from app.domain.codes import CloseCode, ErrorCode
+from app.domain.errors import ChatError
+from app.domain.events import Error
+from app.ports import Metrics
+from app.services.chat import ChatService
+from app.services.hub import Hub, Sink
+
+log = logging.getLogger("parrotchat.connections")
+session_log = logging.getLogger("parrotchat.session")
+
+RECONNECT_MIN_MS = 1_000
+RECONNECT_SPREAD_MS = 4_000
+
+
+class Peer(Sink, Protocol):
+    """One client connection as the services see it: an outbox with a writer, and a close."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def closing(self) -> bool:
+        """True once a close has been queued (or the peer has gone)."""
+        ...
+
+    @property
+    def depth(self) -> int:
+        """Frames waiting in the outbox."""
+        ...
+
+    def close(self, code: CloseCode, reason: str | None = None) -> None:
+        """Queue a close after what is already queued; later offers are refused."""
+        ...
+
+    def offer_before_close(self, frame: str) -> bool:
+        """Queue a last frame ahead of a close that has not been written yet."""
+        ...
+
+    async def run_writer(self) -> None:
+        """Drain the outbox to the client until the close has been sent (or cannot be)."""
+        ...
+
+    async def wait_closed(self) -> None:
+        """Return once the writer has finished."""
+        ...
+
+    def summary(self) -> dict[str, object]:
+        """Figures for the final log line (events in, frames out, drops, close code...)."""
+        ...
+
+    @property
+    def final_close_code(self) -> int:
+        """The close code the connection ended with (1006 when it ended without one)."""
+        ...
+
+
+class Connections:
+    def __init__(
+        self,
+        *,
+        chat: ChatService,
+        hub: Hub,
+        metrics: Metrics,
+        max_connections: int,
+        hello_timeout_s: float,
+        idle_timeout_s: float,
+    ) -> None:
+        self._chat = chat
+        self._hub = hub
+        self._metrics = metrics
+        self._max_connections = max_connections
+        self._hello_timeout_s = hello_timeout_s
+        self._idle_timeout_s = idle_timeout_s
+        self._peers: dict[str, Peer] = {}
+        self._timers: dict[str, _Timers] = {}
+        self.draining = False
+        metrics.watch_outboxes(self.outbox_depths)
+
+    def __len__(self) -> int:
+        return len(self._peers)
+
+    def all(self) -> list[Peer]:
+        return list(self._peers.values())
+
+    def outbox_depths(self) -> list[int]:
+        """Frames queued per open connection (read when metrics are collected)."""
+        return [peer.depth for peer in self._peers.values()]
+
+    # --- one connection's life ---------------------------------------------------------
+
+    def open(self, peer: Peer) -> None:
+        """Admit a connection: its chat session, its place in the Hub, the cap. Over the cap it
+        is told `server_full` and closed (1013) after that frame."""
+        self._chat.connect(peer.id)
+        self._hub.attach(peer.id, peer)
+        self._peers[peer.id] = peer
+        self._metrics.connection_opened()
+        if len(self._peers) > self._max_connections:
+            self.deny(peer, ChatError(ErrorCode.SERVER_FULL, "the server is full; retry later"))
+
+    async def run(self, peer: Peer, read: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        """Admit `peer`, run `read` (the inbound side) and its writer until either ends, then
+        tear it down. The reader ends when the client has gone, the writer once it has sent
+        our close: either way nothing more can be exchanged, so the other task stops too."""
+        self.open(peer)
+        loop = asyncio.get_running_loop()
+        self._timers[peer.id] = _Timers(
+            loop,
+            hello_timeout_s=self._hello_timeout_s,
+            idle_timeout_s=self._idle_timeout_s,
+            hello_missed=lambda: self._hello_missed(peer),
+            idle=lambda: self.deny(
+                peer,
+                ChatError(ErrorCode.IDLE_TIMEOUT, "closing an idle connection; reconnect to chat"),
+            ),
+        )
+        writer = asyncio.create_task(peer.run_writer(), name=f"ws-writer-{peer.id}")
+        reader = asyncio.create_task(read(), name=f"ws-reader-{peer.id}")
+        try:
+            await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (reader, writer):
+                task.cancel()
+            for task in (reader, writer):
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            await self.release(peer)
+
+    def activity(self, peer: Peer) -> None:
+        """A client event arrived (anything but `ping`): the idle timer starts again."""
+        timers = self._timers.get(peer.id)
+        if timers is not None:
+            timers.last_activity = timers.loop.time()
+
+    def deny(self, peer: Peer, denial: ChatError, ref: str | None = None) -> None:
+        """Answer a refused event with an `error`, then close when the code's row says so; a
+        connection that keeps getting denied is closed 1008."""
+        if self._chat.deny(peer.id, denial, ref):
+            peer.close(CloseCode.POLICY, "too many rejected events")
+        elif (close := denial.code.info.closes_with) is not None:
+            peer.close(close)
+
+    def refuse_while_draining(self, peer: Peer, ref: str | None) -> None:
+        """`server_shutting_down`, even when the goodbye and close are already queued: the
+        answer goes ahead of the close, so the client knows this event was not taken."""
+        refusal = ChatError(ErrorCode.SERVER_SHUTTING_DOWN, "the server is shutting down")
+        if peer.closing:
+            answer = Error(code=refusal.code, reason=refusal.reason)
+            peer.offer_before_close(self._hub.frame(answer, ref))
+        else:
+            self.deny(peer, refusal, ref)
+
+    def _hello_missed(self, peer: Peer) -> None:
+        session = self._chat.session(peer.id)
+        if session is None or session.name is None:
+            peer.close(CloseCode.POLICY, "no hello in time")
+
+    async def release(self, peer: Peer) -> None:
+        """Tear a connection down (idempotent): leave its rooms, log its one summary line,
+        count its close."""
+        timers = self._timers.pop(peer.id, None)
+        if timers is not None:
+            timers.cancel()
+        if self._peers.get(peer.id) is not peer:
+            return
+        try:
+            self._log_session_end(peer)
+            await self._chat.disconnect(peer.id)
+        finally:
+            del self._peers[peer.id]
+            self._metrics.connection_closed(peer.final_close_code)
+
+    def _log_session_end(self, peer: Peer) -> None:
+        """The one summary line of a session (never raises: it runs in cleanup)."""
+        try:
+            session = self._chat.session(peer.id)
+            session_log.info(
+                "session closed",
+                extra={
+                    "user": session.name if session is not None else None,
+                    "rooms": sorted(session.rooms) if session is not None else [],
+                    **peer.summary(),
+                },
+            )
+        except Exception:
+            session_log.exception("could not log the session summary")
+
+    # --- the graceful drain ------------------------------------------------------------
+
+    async def drain(self, *, timeout_s: float) -> None:
+        """Stop taking work, deliver what was accepted, say goodbye, close 1001.
+
+        Order per connection: frames already queued (so every message that was acknowledged
+        is delivered), then `left{reason:"shutdown"}` for each room and `system
+        {event:"server_shutdown", data:{reconnect_after_ms}}` with a jittered delay so that
+        clients do not all come back at once, then close 1001."""
+        self.draining = True
+        peers = self.all()
+        log.info("draining %d connections", len(peers))
+        for peer in peers:
+            delay_ms = RECONNECT_MIN_MS + random.randrange(RECONNECT_SPREAD_MS)
+            self._chat.say_goodbye(peer.id, reconnect_after_ms=delay_ms)
+            peer.close(CloseCode.GOING_AWAY)
+        waits = [asyncio.ensure_future(peer.wait_closed()) for peer in peers]
+        if waits:
+            _done, pending = await asyncio.wait(waits, timeout=timeout_s)
+            for waiter in pending:
+                waiter.cancel()
+            if pending:
+                log.warning("%d connections did not finish draining in time", len(pending))
+
+
+class _Timers:
+    """The hello deadline and the idle timeout of one connection, as loop timers."""
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        *,
+        hello_timeout_s: float,
+        idle_timeout_s: float,
+        hello_missed: Callable[[], None],
+        idle: Callable[[], None],
+    ) -> None:
+        self.loop = loop
+        self._idle_timeout_s = idle_timeout_s
+        self._on_idle = idle
+        self.last_activity = loop.time()
+        self._hello = loop.call_later(hello_timeout_s, hello_missed)
+        self._idle = loop.call_later(idle_timeout_s, self._idle_check)
+
+    def _idle_check(self) -> None:
+        idle_for = self.loop.time() - self.last_activity
+        if idle_for < self._idle_timeout_s:
+            self._idle = self.loop.call_later(self._idle_timeout_s - idle_for, self._idle_check)
+            return
+        self._on_idle()
+
+    def cancel(self) -> None:
+        self._hello.cancel()
+        self._idle.cancel()
