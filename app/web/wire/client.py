@@ -1,0 +1,132 @@
+"""Client → server events: a discriminated union on `type`, unknown fields forbidden, parsed by
+one module-level TypeAdapter; and how a parse failure becomes an `error` code."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from app.domain.codes import ErrorCode
+from app.web.wire import examples
+from app.web.wire.fields import NameField, Ref, RoomField
+
+
+class _ClientEvent(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+    ref: Ref | None = Field(default=None, description="Copied into the direct reply.")
+
+
+class Hello(_ClientEvent):
+    """Introduce yourself (first event; again only while in no room, to rename)."""
+
+    model_config = examples.config(*examples.HELLO)
+
+    type: Literal["hello"]
+    name: NameField = Field(description="Guest name: 2-24 characters, unique per room.")
+    token: str | None = Field(default=None, max_length=4096, description="Reserved for auth.")
+
+
+class Join(_ClientEvent):
+    """Join a room (creating it if empty); resume with `since` and `epoch`."""
+
+    model_config = examples.config(*examples.JOIN)
+
+    type: Literal["join"]
+    room: RoomField
+    since: int | None = Field(default=None, ge=0, description="Last seq the client saw.")
+    epoch: str | None = Field(default=None, max_length=64, description="From the last joined.")
+
+
+class Leave(_ClientEvent):
+    """Leave a room."""
+
+    model_config = examples.config(*examples.LEAVE)
+
+    type: Literal["leave"]
+    room: RoomField
+
+
+class Send(_ClientEvent):
+    """Send a text message to a room."""
+
+    model_config = examples.config(*examples.SEND)
+
+    type: Literal["send"]
+    room: RoomField
+    text: str
+
+
+class TypingIn(_ClientEvent):
+    """Tell the room you are typing (coalesced; expires after ttl_ms)."""
+
+    model_config = examples.config(*examples.TYPING_IN)
+
+    type: Literal["typing"]
+    room: RoomField
+
+
+class HistoryIn(_ClientEvent):
+    """Page back through a room's kept history."""
+
+    model_config = examples.config(*examples.HISTORY_IN)
+
+    type: Literal["history"]
+    room: RoomField
+    before: int | None = Field(default=None, ge=1, description="Only messages below this seq.")
+    limit: int | None = Field(default=None, ge=1, le=50)
+
+
+class Kick(_ClientEvent):
+    """Owner only: remove a member, who may not rejoin for the kick cooldown."""
+
+    model_config = examples.config(*examples.KICK)
+
+    type: Literal["kick"]
+    room: RoomField
+    name: NameField
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class Ban(_ClientEvent):
+    """Owner only: remove a member until the room is deleted."""
+
+    model_config = examples.config(*examples.BAN)
+
+    type: Literal["ban"]
+    room: RoomField
+    name: NameField
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class Ping(_ClientEvent):
+    """Application-level round-trip probe."""
+
+    model_config = examples.config(*examples.PING)
+
+    type: Literal["ping"]
+
+
+ClientEvent = Annotated[
+    Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping,
+    Field(discriminator="type"),
+]
+CLIENT_EVENT: TypeAdapter[ClientEvent] = TypeAdapter(ClientEvent)
+
+
+def parse_client_event(frame: str | bytes) -> ClientEvent:
+    """Parse one text frame; raises ValidationError (see `classify`)."""
+    return CLIENT_EVENT.validate_json(frame)
+
+
+def classify(error: ValidationError) -> tuple[ErrorCode, str, list[dict[str, str]]]:
+    """Map a parse failure to (code, reason, details) for the `error` event."""
+    errors = error.errors(include_url=False, include_input=False)
+    if any(e["type"] == "json_invalid" for e in errors):
+        return ErrorCode.INVALID_JSON, "the frame is not valid JSON", []
+    details = [
+        {"path": ".".join(str(part) for part in e["loc"]) or "$", "message": e["msg"]}
+        for e in errors[:10]
+    ]
+    return ErrorCode.INVALID_EVENT, "the event does not match the protocol", details

@@ -1,0 +1,183 @@
+"""Example payloads of every event, shown in the AsyncAPI document (each is validated by its
+own model in tests/protocol/test_asyncapi.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ConfigDict
+
+Example = dict[str, Any]
+
+TS = "2026-11-29T07:02:46.878Z"
+TS_EARLIER = "2026-11-29T06:58:10.204Z"
+MESSAGE: Example = {
+    "type": "message",
+    "room": "lobby",
+    "seq": 42,
+    "id": "9c1f0b7e4d2a4c7f8e3b5a6d1c0e9f2a",
+    "author": "Alice",
+    "text": "hi *Bob*",
+    "html": "hi <strong>Bob</strong>",
+    "ts": TS,
+}
+
+
+def config(*examples: Example) -> ConfigDict:
+    """A model_config that shows `examples` in the JSON Schema."""
+    return ConfigDict(json_schema_extra={"examples": list(examples)})
+
+
+HELLO: list[Example] = [
+    {"type": "hello", "name": "Alice", "ref": "r1"},
+]
+
+JOIN: list[Example] = [
+    {"type": "join", "room": "lobby", "ref": "r2"},
+    {"type": "join", "room": "lobby", "since": 41, "epoch": "5f2a9c01be7d", "ref": "r3"},
+]
+
+LEAVE: list[Example] = [
+    {"type": "leave", "room": "lobby", "ref": "r4"},
+]
+
+SEND: list[Example] = [
+    {"type": "send", "room": "lobby", "text": "hi *Bob*", "ref": "r5"},
+]
+
+TYPING_IN: list[Example] = [
+    {"type": "typing", "room": "lobby"},
+]
+
+HISTORY_IN: list[Example] = [
+    {"type": "history", "room": "lobby", "before": 3, "limit": 20, "ref": "r6"},
+]
+
+KICK: list[Example] = [
+    {"type": "kick", "room": "lobby", "name": "Mallory", "reason": "spam", "ref": "r7"},
+]
+
+BAN: list[Example] = [
+    {"type": "ban", "room": "lobby", "name": "Mallory", "reason": "spam", "ref": "r8"},
+]
+
+PING: list[Example] = [
+    {"type": "ping", "ref": "r9"},
+]
+
+WELCOME_OUT: list[Example] = [
+    {
+        "type": "welcome",
+        "connection_id": "3b8e2f6c9a0d4e1f8c7b6a5d4e3f2a1b",
+        "name": "Alice",
+        "limits": {
+            "max_message_chars": 512,
+            "history_size": 50,
+            "max_room_members": 100,
+            "max_rooms_per_connection": 10,
+            "max_frame_bytes": 16384,
+            "typing_ttl_ms": 5000,
+        },
+        "server_time": TS,
+        "ref": "r1",
+    },
+]
+
+MESSAGE_OUT: list[Example] = [
+    {**MESSAGE, "ref": "r5"},
+    MESSAGE,
+]
+
+JOINED_OUT: list[Example] = [
+    {
+        "type": "joined",
+        "room": "lobby",
+        "epoch": "5f2a9c01be7d",
+        "seq": 42,
+        "owner": "Bob",
+        "you": {"name": "Alice", "owner": False},
+        "members": [
+            {"name": "Bob", "owner": True, "joined_at": TS_EARLIER, "last_active_at": TS},
+            {"name": "Alice", "owner": False, "joined_at": TS, "last_active_at": TS},
+        ],
+        "recent": [{"name": "Carol", "last_seen": TS_EARLIER}],
+        "history": [MESSAGE],
+        "recovered": False,
+        "ref": "r2",
+    },
+]
+
+LEFT_OUT: list[Example] = [
+    {"type": "left", "room": "lobby", "reason": "left", "ref": "r4"},
+]
+
+SYSTEM_OUT: list[Example] = [
+    {
+        "type": "system",
+        "room": "lobby",
+        "event": "member_joined",
+        "text": "[system] Alice joined",
+        "data": {"name": "Alice"},
+        "ts": TS,
+    },
+    {
+        "type": "system",
+        "event": "server_shutdown",
+        "text": "[system] the server is restarting",
+        "data": {"reconnect_after_ms": 2500},
+        "ts": TS,
+    },
+]
+
+PRESENCE_OUT: list[Example] = [
+    {"type": "presence", "room": "lobby", "name": "Alice", "status": "online", "last_seen": TS},
+]
+
+TYPING_OUT: list[Example] = [
+    {"type": "typing", "room": "lobby", "name": "Bob", "ttl_ms": 5000},
+]
+
+HISTORY_OUT: list[Example] = [
+    {
+        "type": "history",
+        "room": "lobby",
+        "messages": [MESSAGE],
+        "has_more": True,
+        "ref": "r6",
+    },
+]
+
+KICKED_OUT: list[Example] = [
+    {
+        "type": "kicked",
+        "room": "lobby",
+        "by": "Bob",
+        "reason": "spam",
+        "retry_after_ms": 3600000,
+    },
+]
+
+BANNED_OUT: list[Example] = [
+    {"type": "banned", "room": "lobby", "by": "Bob", "reason": "spam"},
+]
+
+ERROR_OUT: list[Example] = [
+    {
+        "type": "error",
+        "code": "rate_limited",
+        "reason": "too many messages; try again in 1.2 s",
+        "room": "lobby",
+        "retry_after_ms": 1200,
+        "ref": "r5",
+    },
+    {
+        "type": "error",
+        "code": "invalid_event",
+        "reason": "the event does not match the protocol",
+        "details": [{"path": "send.text", "message": "Field required"}],
+    },
+]
+
+PONG_OUT: list[Example] = [
+    {"type": "pong", "server_time": TS, "ref": "r9"},
+]

@@ -1,0 +1,31 @@
+"""Field types shared by the client and server events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import PlainSerializer, StringConstraints, WithJsonSchema
+
+from app.domain.timefmt import rfc3339
+
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# Generous caps: the domain gives the precise error (name_invalid, room_invalid ...) for
+# anything plausible; these only keep absurd payloads away from it.
+NameField = Annotated[str, StringConstraints(max_length=256)]
+RoomField = Annotated[str, StringConstraints(max_length=256)]
+Timestamp = Annotated[
+    datetime,
+    PlainSerializer(lambda d: rfc3339(d.timestamp()), return_type=str, when_used="json"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "RFC 3339, UTC, millisecond precision.",
+            "examples": ["2026-11-29T07:02:46.878Z"],
+        },
+        mode="serialization",
+    ),
+]
+
+# Example values shared by the examples below (each example is validated by its own model in
