@@ -28,18 +28,27 @@ The allow-list always wins: allowed terms are removed from the deny and redact s
 multi-word terms containing an allowed word are dropped, and any match overlapping an
 allowed word (in any view) is ignored.
 
-Standard library only.
+Steps 1-3 (folding) are app/domain/policies/profanity_fold.py; matching is here. Standard
+library only.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import accumulate
 from typing import Final
+
+from app.domain.policies.profanity_fold import (
+    STRETCH_RE,
+    WORD_RE,
+    Span,
+    View,
+    main_view,
+    mask,
+    normalise,
+    normalise_term,
+)
 
 __all__ = ["FilterResult", "ProfanityFilter", "normalise_term"]
 
@@ -47,133 +56,13 @@ _DENY: Final = 1
 _REDACT: Final = 2
 _ALLOW: Final = 4
 
-# (character, letter) pairs; a chain of `str.replace` is ~30x faster than `str.translate`
-# with a dict on non-ASCII text, and each pair keeps the length.
-_LEET: Final = (
-    ("4", "a"),
-    ("@", "a"),
-    ("3", "e"),
-    ("1", "i"),
-    ("!", "i"),
-    ("|", "i"),
-    ("l", "i"),
-    ("0", "o"),
-    ("5", "s"),
-    ("$", "s"),
-    ("7", "t"),
-    ("+", "t"),
-)
-# Lower-case Cyrillic (U+04xx/U+05xx) and Greek (U+03xx) letters that look like Latin ones,
-# written as escapes so the source shows which is which.
-_CONFUSABLES: Final = str.maketrans(
-    {
-        "\u0430": "a",
-        "\u0432": "b",
-        "\u0435": "e",
-        "\u043e": "o",
-        "\u0440": "p",
-        "\u0441": "c",
-        "\u0443": "y",
-        "\u0445": "x",
-        "\u0456": "i",
-        "\u0458": "j",
-        "\u0455": "s",
-        "\u0501": "d",
-        "\u04bb": "h",
-        "\u043a": "k",
-        "\u03b1": "a",
-        "\u03bf": "o",
-        "\u03c1": "p",
-        "\u03b9": "i",
-        "\u03ba": "k",
-        "\u03bd": "v",
-        "\u03c5": "u",
-    }
-)
-
-# Tokens of the leet-folded text (`_` was folded to a space, the leet symbols to letters).
-_WORD_RE: Final = re.compile(r"\w+")
 # Three or more single-character tokens, each separated by exactly one non-word character.
 _SPACED_RE: Final = re.compile(r"(?<!\w)\w(?:\W\w){2,}(?!\w)")
-_STRETCH_RE: Final = re.compile(r"(\w)\1\1+")
-# A run of `!` ending a token: read as punctuation (`shit!!`), not as the letter i.
-_TRAILING_BANGS_RE: Final = re.compile(r"(?<!!)!++(?![\w@$+|])")
 _DIGIT_RE: Final = re.compile(r"\d")
 # Anything in a span that is not a digit or a separator: letters and leet symbols.
 _NOT_NUMBER_RE: Final = re.compile(r"[^\W\d]|[@$!+|]")
 # Above this many distinct hit terms one token scan beats one regex scan per term.
 _PER_TERM_SCAN_LIMIT: Final = 12
-# Room for every assigned character (about 150,000 in Unicode 15), so that no stream of
-# fresh characters can keep the slow path hot; unassigned and private-use characters are
-# answered without normalising and never cached, so they cannot crowd the table.
-_CACHE_LIMIT: Final = 200_000
-_UNFOLDED_CATEGORIES: Final = frozenset({"Cn", "Co", "Cs"})
-
-Span = tuple[int, int]
-
-
-def _is_mark_or_format(ch: str) -> bool:
-    category = unicodedata.category(ch)
-    return category[0] == "M" or category == "Cf"
-
-
-def _fold_char(ch: str) -> str:
-    """The matching form of one character: "" when it carries no letter of its own."""
-    if ch == "_":
-        return " "
-    if _is_mark_or_format(ch):
-        return ""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", ch).casefold())
-    base = "".join(c for c in decomposed if not _is_mark_or_format(c))
-    return unicodedata.normalize("NFKC", base).translate(_CONFUSABLES)
-
-
-class _FoldTable(dict[str, str]):
-    """Per-character folds, filled lazily and bounded in size."""
-
-    def __missing__(self, ch: str) -> str:
-        if unicodedata.category(ch) in _UNFOLDED_CATEGORIES:
-            return ch
-        folded = _fold_char(ch)
-        if len(self) < _CACHE_LIMIT:
-            self[ch] = folded
-        return folded
-
-
-_FOLD: Final = _FoldTable()
-
-
-def _normalise(text: str) -> tuple[str, list[int] | None]:
-    """Normalised (not yet leet-folded) text and its index map (None = identity)."""
-    if text.isascii():
-        return text.lower().replace("_", " "), None
-    pieces = list(map(_FOLD.__getitem__, text))
-    folded = "".join(pieces)
-    # No piece is empty and the lengths agree, so every piece is one character.
-    if len(folded) == len(text) and "" not in pieces:
-        return folded, None
-    index = [i for i, piece in enumerate(pieces) for _ in piece]
-    return folded, index
-
-
-def _blank(match: re.Match[str]) -> str:
-    return " " * len(match[0])
-
-
-def _main_view(normalised: str) -> str:
-    """Trailing `!` runs are punctuation, every other leet character a letter; same length."""
-    if "!" in normalised:
-        normalised = _TRAILING_BANGS_RE.sub(_blank, normalised)
-    for symbol, letter in _LEET:
-        if symbol in normalised:
-            normalised = normalised.replace(symbol, letter)
-    return normalised
-
-
-def normalise_term(term: str) -> tuple[str, ...]:
-    """The folded tokens a list term matches (empty if it has no letters or digits)."""
-    folded, _ = _normalise(term)
-    return tuple(_WORD_RE.findall(_main_view(folded)))
 
 
 def _term_pattern(tokens: tuple[str, ...]) -> re.Pattern[str]:
@@ -244,14 +133,14 @@ class ProfanityFilter:
 
     def check(self, text: str) -> FilterResult:
         """Block on a deny-listed term, else mask redact-listed terms in place."""
-        normalised, index = _normalise(text)
-        main = _main_view(normalised)
-        views = [_View(main)]
-        if _STRETCH_RE.search(main) is not None:
-            views += _View.collapsed(main)
+        normalised, index = normalise(text)
+        main = main_view(normalised)
+        views = [View(main)]
+        if STRETCH_RE.search(main) is not None:
+            views += View.collapsed(main)
 
         found: dict[int, list[Span]] = {_DENY: [], _REDACT: [], _ALLOW: []}
-        view_keys = [(view, _WORD_RE.findall(view.text)) for view in views]
+        view_keys = [(view, WORD_RE.findall(view.text)) for view in views]
         for view, keys in view_keys:
             hits = self._flagged.intersection(keys)
             if hits:
@@ -288,9 +177,9 @@ class ProfanityFilter:
             return FilterResult(blocked=True, text=text)
         if not redact:
             return FilterResult(blocked=False, text=text)
-        return FilterResult(blocked=False, text=_mask(text, redact, index))
+        return FilterResult(blocked=False, text=mask(text, redact, index))
 
-    def _scan(self, view: _View, hits: frozenset[str], found: dict[int, list[Span]]) -> None:
+    def _scan(self, view: View, hits: frozenset[str], found: dict[int, list[Span]]) -> None:
         """Record the spans (in main-view positions) of the hit terms in one view."""
         kinds = self._kinds
         phrases = self._phrases
@@ -305,7 +194,7 @@ class ProfanityFilter:
                 for pattern, phrase_kind in phrases.get(key, ()):
                     found[phrase_kind] += view.spans([m.span() for m in pattern.finditer(text)])
             return
-        for match in _WORD_RE.finditer(text):
+        for match in WORD_RE.finditer(text):
             key = match[0]
             if key not in hits:
                 continue
@@ -317,68 +206,3 @@ class ProfanityFilter:
                 phrase = pattern.match(text, start)
                 if phrase is not None:
                     found[phrase_kind] += view.spans([phrase.span()])
-
-
-class _View:
-    """The main view (`keep` = 0), or the main view with every run of 3+ equal characters
-    cut to `keep` characters (`fuuuck` → `fuck`, `asss` → `ass`), which maps its positions
-    back to main-view positions."""
-
-    __slots__ = ("_main", "_map", "keep", "text")
-
-    def __init__(self, text: str, keep: int = 0, main: str = "") -> None:
-        self.text = text
-        self.keep = keep
-        self._main = main
-        self._map: tuple[list[int], list[tuple[int, int, int]]] | None = None
-
-    @classmethod
-    def collapsed(cls, main: str) -> list[_View]:
-        runs = [(m.start(), m.end(), m[1]) for m in _STRETCH_RE.finditer(main)]
-        ones: list[str] = []
-        twos: list[str] = []
-        position = 0
-        for start, end, ch in runs:
-            gap = main[position:start]
-            ones += (gap, ch)
-            twos += (gap, ch, ch)
-            position = end
-        tail = main[position:]
-        return [cls("".join(ones) + tail, 1, main), cls("".join(twos) + tail, 2, main)]
-
-    def spans(self, spans: list[Span]) -> list[Span]:
-        if not self.keep or not spans:
-            return spans
-        return [
-            (self._to_main(s, first=True), self._to_main(e - 1, first=False) + 1) for s, e in spans
-        ]
-
-    def _to_main(self, position: int, *, first: bool) -> int:
-        if self._map is None:
-            runs = [m.span() for m in _STRETCH_RE.finditer(self._main)]
-            cut = [end - start - self.keep for start, end in runs]
-            removed = list(accumulate(cut))
-            starts = [s - r + c for (s, _), r, c in zip(runs, removed, cut, strict=True)]
-            self._map = starts, [(s, e, r) for (s, e), r in zip(runs, removed, strict=True)]
-        starts, runs_removed = self._map
-        i = bisect_right(starts, position) - 1
-        if i < 0:
-            return position
-        run_start, run_end, removed_so_far = runs_removed[i]
-        if position < starts[i] + self.keep:  # inside a cut run
-            return run_start if first else run_end - 1
-        return position + removed_so_far
-
-
-def _mask(text: str, spans: list[Span], index: list[int] | None) -> str:
-    chars = list(text)
-    for start, end in spans:
-        if index is None:
-            first, stop = start, end
-        else:
-            first, stop = index[start], index[end - 1] + 1
-            # Combining marks that belong to the last letter go with it.
-            while stop < len(text) and unicodedata.category(text[stop])[0] == "M":
-                stop += 1
-        chars[first:stop] = "*" * (stop - first)
-    return "".join(chars)
