@@ -157,6 +157,10 @@ class Clock(Protocol):
         ...
 
 
+METRIC_PREFIX = "parrotchat"
+"""Every metric name ParrotChat exports starts with this (the chat's own and the HTTP ones)."""
+
+
 class Metrics(Protocol):
     """Counters the services and the web edge report; adapters decide where they go."""
 

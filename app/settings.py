@@ -1,4 +1,4 @@
-"""Settings, read only from `PARROT_*` environment variables (PROTOCOL.md "Configuration").
+"""Settings, read only from `PARROT_*` environment variables (docs/operations.md "Settings").
 
 There is no module-level instance: the entry point builds one and hands it to the
 composition root (app/bootstrap.py), which is the only other reader.

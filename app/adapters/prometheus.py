@@ -17,8 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disa
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-PREFIX = "parrotchat"
-
+from app.ports import METRIC_PREFIX as PREFIX
 
 # From accepted to handed to the transport: sub-millisecond on an idle node, tens of ms under
 # load; fine steps from 0.5 ms to 150 ms, then coarse ones to see stalls.

@@ -18,7 +18,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import logs as obs_log
-from app.adapters.prometheus import PREFIX
+from app.ports import METRIC_PREFIX
 
 if TYPE_CHECKING:
     from app.web.connection import Connection
@@ -118,7 +118,7 @@ def mount_metrics(app: FastAPI, registry: CollectorRegistry) -> None:
         registry=registry,
         excluded_handlers=["/metrics"],
         should_group_status_codes=False,
-    ).instrument(app, metric_namespace=PREFIX)
+    ).instrument(app, metric_namespace=METRIC_PREFIX)
 
     # Our own route rather than the instrumentator's `expose`, so that /docs can say what it
     # returns (the Prometheus text format) and the OpenAPI document stays truthful.

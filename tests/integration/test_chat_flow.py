@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from tests.support.client import ChatClient, connected
+from tests.support.client import ChatClient, chatting, connected
 from tests.support.server import RunningServer
 
 
@@ -43,35 +43,31 @@ async def test_join_announces_the_room_the_member_and_presence(
 
 
 async def test_everyone_gets_the_same_seq_and_html(server: RunningServer, room: str) -> None:
-    clients = [await connected(server.ws_url, f"user{i}", room) for i in range(4)]
-    sender = clients[0]
-    await sender.send(type="send", room=room, text="hello *world* <b>x</b>", ref="m1")
-    messages = [await c.expect("message") for c in clients]
-    assert {m["seq"] for m in messages} == {1}
-    assert {m["html"] for m in messages} == {messages[0]["html"]}
-    assert "<b>" not in messages[0]["html"]
-    assert messages[0]["ref"] == "m1"
-    assert all("ref" not in m for m in messages[1:])
-    assert messages[0]["author"] == "user0"
-    await sender.send(type="send", room=room, text="second")
-    assert [(await c.expect("message"))["seq"] for c in clients] == [2, 2, 2, 2]
-    for c in clients:
-        await c.close()
+    names = [f"user{i}" for i in range(4)]
+    async with chatting(server.ws_url, *names, room=room) as clients:
+        sender = clients[0]
+        await sender.send(type="send", room=room, text="hello *world* <b>x</b>", ref="m1")
+        messages = [await c.expect("message") for c in clients]
+        assert {m["seq"] for m in messages} == {1}
+        assert {m["html"] for m in messages} == {messages[0]["html"]}
+        assert "<b>" not in messages[0]["html"]
+        assert messages[0]["ref"] == "m1"
+        assert all("ref" not in m for m in messages[1:])
+        assert messages[0]["author"] == "user0"
+        await sender.send(type="send", room=room, text="second")
+        assert [(await c.expect("message"))["seq"] for c in clients] == [2, 2, 2, 2]
 
 
 async def test_typing_reaches_the_others_only(server: RunningServer, room: str) -> None:
-    alice = await connected(server.ws_url, "Alice", room)
-    bob = await connected(server.ws_url, "Bob", room)
-    await alice.quiet(0.2)
-    await alice.send(type="typing", room=room)
-    typing = await bob.expect("typing")
-    assert typing == {"type": "typing", "room": room, "name": "Alice", "ttl_ms": 5000}
-    assert [e for e in await alice.quiet(0.3) if e["type"] == "typing"] == []
-    # A second typing event within 2 s is coalesced.
-    await alice.send(type="typing", room=room)
-    assert [e for e in await bob.quiet(0.3) if e["type"] == "typing"] == []
-    await alice.close()
-    await bob.close()
+    async with chatting(server.ws_url, "Alice", "Bob", room=room) as (alice, bob):
+        await alice.quiet(0.2)
+        await alice.send(type="typing", room=room)
+        typing = await bob.expect("typing")
+        assert typing == {"type": "typing", "room": room, "name": "Alice", "ttl_ms": 5000}
+        assert [e for e in await alice.quiet(0.3) if e["type"] == "typing"] == []
+        # A second typing event within 2 s is coalesced.
+        await alice.send(type="typing", room=room)
+        assert [e for e in await bob.quiet(0.3) if e["type"] == "typing"] == []
 
 
 async def test_history_on_join_holds_the_last_50_and_pages_back(
@@ -187,7 +183,11 @@ async def test_owner_leaving_hands_the_room_to_the_oldest_member(
 async def test_bad_frames_get_the_right_codes_and_the_connection_stays_usable(
     server: RunningServer, room: str
 ) -> None:
-    client = await ChatClient.open(server.ws_url)
+    async with await ChatClient.open(server.ws_url) as client:
+        await _bad_frames(client, room)
+
+
+async def _bad_frames(client: ChatClient, room: str) -> None:
     await client.send(type="join", room=room)
     assert (await client.expect("error"))["code"] == "hello_required"
     await client.send_raw("not json{")
@@ -208,4 +208,3 @@ async def test_bad_frames_get_the_right_codes_and_the_connection_stays_usable(
     await client.send(type="send", room=room, text="still here", ref="ok")
     message = await client.expect("message", ref="ok")
     assert message["text"] == "still here"
-    await client.close()

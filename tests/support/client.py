@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from types import TracebackType
+from typing import Any, Self
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
@@ -87,6 +90,17 @@ class ChatClient:
     async def close(self) -> None:
         await self.ws.close()
 
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
 
 async def connected(url: str, name: str, room: str | None = None) -> ChatClient:
     client = await ChatClient.open(url)
@@ -94,3 +108,14 @@ async def connected(url: str, name: str, room: str | None = None) -> ChatClient:
     if room is not None:
         await client.join(room)
     return client
+
+
+@asynccontextmanager
+async def chatting(
+    url: str, *names: str, room: str | None = None
+) -> AsyncIterator[list[ChatClient]]:
+    """Clients that said hello with `names` (and joined `room`), in that order; all of them are
+    closed when the block ends, a failed assertion included."""
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(await connected(url, n, room)) for n in names]
+        yield clients

@@ -5,11 +5,11 @@ Everything that is not one of those two spans is literal text, HTML-escaped (`&`
 breaks can never appear: `&lt;script&gt;` is shown as typed (its `&` becomes `&amp;`).
 
 Why not markdown-it-py: `MarkdownIt("zero").enable("emphasis").parseInline` gives the right
-tokens, but measured 2.4-3.2 ms median (up to 9 ms p99) for 512-character delimiter floods
-such as `"*_" * 256` on the target machine, over the 1 ms hot-path budget
-(bench/micro_text.py prints the comparison). This module is one linear pass instead.
+tokens, but is over the 1 ms hot-path budget on 512-character delimiter floods such as
+`"*_" * 256` (the figures: docs/benchmarks.md, "Markdown render"; ADR 0001). This module is
+one linear pass instead.
 
-Rules (decided here, documented in PROTOCOL terms):
+Rules (decided here; docs/protocol.md states them for clients):
 - A delimiter is a maximal run of `*` or of `_`; the run's length does not matter, so
   `*b*`, `**b**` and `***b***` all render `<strong>b</strong>`, and `_i_`/`__i__` render
   `<em>i</em>`. (CommonMark would make `*x*` <em> and `**x**` <strong>; chat users type

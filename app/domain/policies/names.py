@@ -3,7 +3,7 @@
 Stdlib only. Every denial is a `ChatError` whose reason names the offending code point as
 `U+XXXX`, never the raw character (reasons are echoed to clients and written to logs).
 
-Guest names (PROTOCOL.md "Business rules"):
+Guest names (docs/protocol.md, `hello`):
 
 * NFKC, then surrounding spaces stripped (only space separators: a surrounding control
   character such as `\\n` is refused, not silently dropped);

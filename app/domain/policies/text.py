@@ -1,7 +1,7 @@
 """Chat message text: normalisation before anything else sees it, and safe logging.
 
 Stdlib only. `normalize_message` is what the server stores, filters and broadcasts; the
-length limit counts code points of its result (PROTOCOL.md: "1-512 Unicode code points
+length limit counts code points of its result (docs/protocol.md, `send`: "1-512 code points
 after NFC and trimming").
 
 Decisions:

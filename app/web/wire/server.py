@@ -254,7 +254,8 @@ SERVER_EVENT: TypeAdapter[ServerEventModel] = TypeAdapter(
     Annotated[ServerEventModel, Field(discriminator="type")]
 )
 
-_MODEL_FOR: dict[type[Any], type[_ServerModel]] = {
+MODEL_FOR: dict[type[Any], type[BaseModel]] = {
+    # The wire model of each domain event (a parity test checks their fields match).
     domain.Welcome: WelcomeOut,
     domain.Joined: JoinedOut,
     domain.Left: LeftOut,
@@ -270,8 +271,8 @@ _MODEL_FOR: dict[type[Any], type[_ServerModel]] = {
 }
 
 
-def to_model(event: domain.ServerEvent) -> _ServerModel:
-    return _MODEL_FOR[type(event)].model_validate(event, from_attributes=True)
+def to_model(event: domain.ServerEvent) -> BaseModel:
+    return MODEL_FOR[type(event)].model_validate(event, from_attributes=True)
 
 
 def encode(event: domain.ServerEvent, ref: str | None = None) -> str:
