@@ -20,7 +20,7 @@ from app.adapters.wordlists import build_profanity_filter
 from app.container import Container
 from app.domain.policies.markdown import render_html
 from app.ports import Broker, Clock, HistoryStore, Metrics, RoomStore
-from app.services.chat import ChatLimits, ChatService
+from app.services.chat import ChatContext, ChatLimits, ChatService
 from app.services.connections import Connections
 from app.services.hub import Encoder, Hub
 from app.services.rooms import RoomQueries
@@ -60,13 +60,14 @@ def build(
     tracer_provider = tracer_provider or otel.provider_from_env()
     tracer = otel.tracer_for(tracer_provider)
     hub = Hub(encode, metrics, tracer)
-    chat = ChatService(
+    context = ChatContext(
         rooms=rooms,
         history=history,
         broker=broker,
         hub=hub,
         clock=clock,
         metrics=metrics,
+        tracer=tracer,
         limits=ChatLimits(
             max_message_chars=settings.max_message_chars,
             history_size=settings.history_size,
@@ -77,6 +78,9 @@ def build(
             message_rules=settings.rate_messages,
             join_rules=settings.rate_joins,
         ),
+    )
+    chat = ChatService.create(
+        context,
         render_html=render_html,
         profanity=build_profanity_filter(
             deny_file=settings.profanity_deny_file or None,
@@ -85,9 +89,8 @@ def build(
             extra_deny=settings.profanity_extra_deny,
             extra_redact=settings.profanity_extra_redact,
         ),
-        tracer=tracer,
     )
-    hub.on_evicted = chat.forget_room
+    hub.on_evicted = chat.membership.forget_room
     connections = Connections(
         chat=chat,
         hub=hub,

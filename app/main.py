@@ -44,7 +44,7 @@ async def _housekeeping(container: Container) -> None:
     while True:
         await asyncio.sleep(container.settings.sweep_interval_s)
         try:
-            await container.chat.sweep()
+            await container.chat.membership.sweep()
         except Exception:
             log.exception("housekeeping sweep failed")
 

@@ -144,17 +144,17 @@ async def end_to_end_case(on: bool, members: int) -> Callable[[int], Awaitable[N
     chat = container.chat
     for n in range(members):
         conn = f"c{n}"
-        chat.connect(conn)
+        chat.sessions.connect(conn)
         container.hub.attach(conn, LatencySink(metrics) if on else NoopSink())
-        await chat.hello(conn, f"member{n}")
-        await chat.join(conn, "lobby")
+        await chat.sessions.hello(conn, f"member{n}")
+        await chat.membership.join(conn, "lobby")
     connection = FakeConnection()
     event = wire.parse_client_event('{"type":"send","room":"lobby","text":"hello *world*"}')
 
     async def step(seq: int) -> None:
         if on:
             bind_event(connection, event)  # type: ignore[arg-type]  # duck-typed
-        await chat.send("c0", "lobby", "hello *world*")
+        await chat.messaging.send("c0", "lobby", "hello *world*")
 
     return step
 

@@ -21,6 +21,8 @@ class SystemEventKind(StrEnum):
     OWNER_CHANGED = "owner_changed"
     MEMBER_KICKED = "member_kicked"
     MEMBER_BANNED = "member_banned"
+    # In the protocol's list, so clients accept it; this server never sends it (a room is
+    # deleted when its last member has left, so nobody is there to be told).
     ROOM_CLOSED = "room_closed"
     SERVER_SHUTDOWN = "server_shutdown"
 

@@ -111,7 +111,7 @@ class Connections:
     def open(self, peer: Peer) -> None:
         """Admit a connection: its chat session, its place in the Hub, the cap. Over the cap it
         is told `server_full` and closed (1013) after that frame."""
-        self._chat.connect(peer.id)
+        self._chat.sessions.connect(peer.id)
         self._hub.attach(peer.id, peer)
         self._peers[peer.id] = peer
         self._metrics.connection_opened()
@@ -155,7 +155,7 @@ class Connections:
     def deny(self, peer: Peer, denial: ChatError, ref: str | None = None) -> None:
         """Answer a refused event with an `error`, then close when the code's row says so; a
         connection that keeps getting denied is closed 1008."""
-        if self._chat.deny(peer.id, denial, ref):
+        if self._chat.sessions.deny(peer.id, denial, ref):
             peer.close(CloseCode.POLICY, "too many rejected events")
         elif (close := denial.code.info.closes_with) is not None:
             peer.close(close)
@@ -171,7 +171,7 @@ class Connections:
             self.deny(peer, refusal, ref)
 
     def _hello_missed(self, peer: Peer) -> None:
-        session = self._chat.session(peer.id)
+        session = self._chat.sessions.get(peer.id)
         if session is None or session.name is None:
             peer.close(CloseCode.POLICY, "no hello in time")
 
@@ -185,7 +185,7 @@ class Connections:
             return
         try:
             self._log_session_end(peer)
-            await self._chat.disconnect(peer.id)
+            await self._chat.membership.disconnect(peer.id)
         finally:
             del self._peers[peer.id]
             self._metrics.connection_closed(peer.final_close_code)
@@ -193,7 +193,7 @@ class Connections:
     def _log_session_end(self, peer: Peer) -> None:
         """The one summary line of a session (never raises: it runs in cleanup)."""
         try:
-            session = self._chat.session(peer.id)
+            session = self._chat.sessions.get(peer.id)
             session_log.info(
                 "session closed",
                 extra={
@@ -219,7 +219,7 @@ class Connections:
         log.info("draining %d connections", len(peers))
         for peer in peers:
             delay_ms = RECONNECT_MIN_MS + random.randrange(RECONNECT_SPREAD_MS)
-            self._chat.say_goodbye(peer.id, reconnect_after_ms=delay_ms)
+            self._chat.sessions.say_goodbye(peer.id, reconnect_after_ms=delay_ms)
             peer.close(CloseCode.GOING_AWAY)
         waits = [asyncio.ensure_future(peer.wait_closed()) for peer in peers]
         if waits:

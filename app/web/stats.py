@@ -33,7 +33,7 @@ async def stats(container: ContainerDep) -> ServerStats:
     """Connections, sessions, rooms and asyncio tasks of this process right now."""
     return ServerStats(
         connections=len(container.connections),
-        sessions=container.chat.session_count,
+        sessions=len(container.chat.sessions),
         rooms=await container.rooms.count(),
         tasks=len(asyncio.all_tasks()),
         draining=container.connections.draining,

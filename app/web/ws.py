@@ -116,27 +116,27 @@ async def _handle(
     try:
         match event:
             case wire.Hello():
-                await chat.hello(conn_id, event.name, event.ref)
+                await chat.sessions.hello(conn_id, event.name, event.ref)
             case wire.Join():
-                await chat.join(
+                await chat.membership.join(
                     conn_id, event.room, since=event.since, epoch=event.epoch, ref=event.ref
                 )
             case wire.Leave():
-                await chat.leave(conn_id, event.room, event.ref)
+                await chat.membership.leave(conn_id, event.room, event.ref)
             case wire.Send():
-                await chat.send(conn_id, event.room, event.text, event.ref)
+                await chat.messaging.send(conn_id, event.room, event.text, event.ref)
             case wire.TypingIn():
-                await chat.typing(conn_id, event.room)
+                await chat.messaging.typing(conn_id, event.room)
             case wire.HistoryIn():
-                await chat.history(
+                await chat.messaging.history(
                     conn_id, event.room, before=event.before, limit=event.limit, ref=event.ref
                 )
             case wire.Kick():
-                await chat.kick(conn_id, event.room, event.name, event.reason)
+                await chat.moderation.kick(conn_id, event.room, event.name, event.reason)
             case wire.Ban():
-                await chat.ban(conn_id, event.room, event.name, event.reason)
+                await chat.moderation.ban(conn_id, event.room, event.name, event.reason)
             case wire.Ping():
-                await chat.ping(conn_id, event.ref)
+                await chat.sessions.ping(conn_id, event.ref)
     except ChatError as denial:
         connections.deny(connection, denial, event.ref)
     except Exception:

@@ -23,15 +23,15 @@ async def test_a_handler_bug_answers_internal_error_and_everyone_carries_on(
     caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     app, container = app_and_container()
-    chat = container.chat
-    real_send = chat.send
+    messaging = container.chat.messaging
+    real_send = messaging.send
 
     async def buggy_send(conn_id: str, room: str, text: str, ref: str | None = None) -> None:
         if text == "trigger the bug":
             raise ZeroDivisionError("a bug in one code path")
         await real_send(conn_id, room, text, ref)
 
-    monkeypatch.setattr(chat, "send", buggy_send)
+    monkeypatch.setattr(messaging, "send", buggy_send)
     caplog.set_level(logging.ERROR, logger="parrotchat.ws")
     with serve_in_thread(app) as port:
         url = f"ws://127.0.0.1:{port}/ws"

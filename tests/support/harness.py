@@ -104,7 +104,7 @@ class Harness:
 
     async def member(self, conn_id: str, name: str, room: str | None = None) -> RecordingPeer:
         peer = self.connect(conn_id)
-        await self.chat.hello(conn_id, name)
+        await self.chat.sessions.hello(conn_id, name)
         if room is not None:
-            await self.chat.join(conn_id, room)
+            await self.chat.membership.join(conn_id, room)
         return peer

@@ -8,6 +8,15 @@ from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
 from tests.support.harness import Harness
 
+USE_CASE = {
+    "hello": "sessions",
+    "join": "membership",
+    "leave": "membership",
+    "send": "messaging",
+    "typing": "messaging",
+    "history": "messaging",
+}
+
 
 @pytest.fixture
 async def harness() -> Harness:
@@ -29,10 +38,10 @@ async def test_join_replies_first_then_announces(harness: Harness) -> None:
 async def test_messages_are_numbered_per_room_and_stamped_by_the_clock(harness: Harness) -> None:
     ann = await harness.member("c1", "Ann", "lobby")
     await harness.member("c2", "Bob", "other")
-    await harness.chat.send("c1", "lobby", "one")
+    await harness.chat.messaging.send("c1", "lobby", "one")
     harness.clock.advance(1.5)
-    await harness.chat.send("c1", "lobby", "two", "r2")
-    await harness.chat.send("c2", "other", "elsewhere")
+    await harness.chat.messaging.send("c1", "lobby", "two", "r2")
+    await harness.chat.messaging.send("c2", "other", "elsewhere")
     messages = ann.events("message")
     assert [(m["seq"], m["text"]) for m in messages] == [(1, "one"), (2, "two")]
     assert messages[1]["ref"] == "r2"
@@ -59,22 +68,22 @@ async def test_denials(harness: Harness, call: tuple[str, ...], code: ErrorCode)
     await harness.member("c1", "Ann", "lobby")
     method, *args = call
     with pytest.raises(ChatError) as denied:
-        await getattr(harness.chat, method)(*args)
+        await getattr(getattr(harness.chat, USE_CASE[method]), method)(*args)
     assert denied.value.code == code
 
 
 async def test_ten_rooms_per_connection(harness: Harness) -> None:
     await harness.member("c1", "Ann")
     for i in range(10):
-        await harness.chat.join("c1", f"room-{i}")
+        await harness.chat.membership.join("c1", f"room-{i}")
     with pytest.raises(ChatError) as denied:
-        await harness.chat.join("c1", "room-10")
+        await harness.chat.membership.join("c1", "room-10")
     assert denied.value.code == ErrorCode.TOO_MANY_ROOMS
 
 
 async def test_rename_allowed_while_in_no_room(harness: Harness) -> None:
     sink = await harness.member("c1", "Ann")
-    await harness.chat.hello("c1", "Annie")
+    await harness.chat.sessions.hello("c1", "Annie")
     assert [e["name"] for e in sink.events("welcome")] == ["Ann", "Annie"]
 
 
@@ -82,11 +91,11 @@ async def test_typing_ttl_and_coalescing_follow_the_clock(harness: Harness) -> N
     await harness.member("c1", "Ann", "lobby")
     bob = await harness.member("c2", "Bob", "lobby")
     bob.take()
-    await harness.chat.typing("c1", "lobby")
+    await harness.chat.messaging.typing("c1", "lobby")
     harness.clock.advance(1.0)
-    await harness.chat.typing("c1", "lobby")
+    await harness.chat.messaging.typing("c1", "lobby")
     harness.clock.advance(1.0)
-    await harness.chat.typing("c1", "lobby")
+    await harness.chat.messaging.typing("c1", "lobby")
     assert len(bob.events("typing")) == 2
     stats = await harness.container.queries.room_stats("lobby")
     assert stats is not None
@@ -102,13 +111,13 @@ async def test_away_after_five_minutes_then_online_on_activity(harness: Harness)
     bob = await harness.member("c2", "Bob", "lobby")
     bob.take()
     harness.clock.advance(299)
-    await harness.chat.sweep()
+    await harness.chat.membership.sweep()
     assert bob.events("presence") == []
-    await harness.chat.send("c2", "lobby", "still here")
+    await harness.chat.messaging.send("c2", "lobby", "still here")
     harness.clock.advance(1)
-    await harness.chat.sweep()
+    await harness.chat.membership.sweep()
     assert [(p["name"], p["status"]) for p in bob.events("presence")] == [("Ann", "away")]
-    await harness.chat.typing("c1", "lobby")
+    await harness.chat.messaging.typing("c1", "lobby")
     assert [(p["name"], p["status"]) for p in bob.events("presence")][-1] == ("Ann", "online")
 
 
@@ -116,28 +125,28 @@ async def test_a_room_deleted_and_created_again_starts_a_new_epoch_and_count(
     harness: Harness,
 ) -> None:
     ann = await harness.member("c1", "Ann", "lobby")
-    await harness.chat.send("c1", "lobby", "old")
+    await harness.chat.messaging.send("c1", "lobby", "old")
     first = ann.events("joined")[0]
-    await harness.chat.leave("c1", "lobby")
-    await harness.chat.join("c1", "lobby", since=1, epoch=first["epoch"])
+    await harness.chat.membership.leave("c1", "lobby")
+    await harness.chat.membership.join("c1", "lobby", since=1, epoch=first["epoch"])
     second = ann.events("joined")[1]
     assert second["epoch"] != first["epoch"]
     assert (second["seq"], second["history"], second["recovered"]) == (0, [], False)
-    await harness.chat.send("c1", "lobby", "new")
+    await harness.chat.messaging.send("c1", "lobby", "new")
     assert ann.events("message")[-1]["seq"] == 1
 
 
 async def test_disconnect_leaves_every_room_once(harness: Harness) -> None:
     await harness.member("c1", "Ann", "lobby")
-    await harness.chat.join("c1", "other")
+    await harness.chat.membership.join("c1", "other")
     bob = await harness.member("c2", "Bob", "lobby")
-    await harness.chat.join("c2", "other")
+    await harness.chat.membership.join("c2", "other")
     bob.take()
-    await harness.chat.disconnect("c1")
-    await harness.chat.disconnect("c1")
+    await harness.chat.membership.disconnect("c1")
+    await harness.chat.membership.disconnect("c1")
     left = [e for e in bob.events("system") if e["event"] == "member_left"]
     assert sorted(e["room"] for e in left) == ["lobby", "other"]
-    assert harness.chat.session_count == 1
+    assert len(harness.chat.sessions) == 1
 
 
 async def test_kick_tells_the_target_then_the_room(harness: Harness) -> None:
@@ -145,17 +154,17 @@ async def test_kick_tells_the_target_then_the_room(harness: Harness) -> None:
     bob = await harness.member("c2", "Bob", "lobby")
     bob.take()
     ann.take()
-    await harness.chat.kick("c1", "lobby", "bob", "spam")
+    await harness.chat.moderation.kick("c1", "lobby", "bob", "spam")
     assert [e["type"] for e in bob.take()] == ["kicked", "left"]
     assert bob.events() == []
     kicked_notice = [e for e in ann.events("system") if e["event"] == "member_kicked"]
     assert kicked_notice[0]["data"] == {"name": "Bob", "by": "Ann"}
     with pytest.raises(ChatError) as denied:
-        await harness.chat.send("c2", "lobby", "let me back")
+        await harness.chat.messaging.send("c2", "lobby", "let me back")
     assert denied.value.code == ErrorCode.NOT_IN_ROOM
     harness.clock.advance(3540)
     with pytest.raises(ChatError) as cooldown:
-        await harness.chat.join("c2", "lobby")
+        await harness.chat.membership.join("c2", "lobby")
     assert (cooldown.value.code, cooldown.value.retry_after_ms) == (ErrorCode.KICKED, 60_000)
 
 
@@ -164,28 +173,28 @@ async def test_the_eleventh_join_in_a_minute_is_rate_limited_with_the_real_wait(
 ) -> None:
     await harness.member("c1", "Ann")
     for _ in range(5):
-        await harness.chat.join("c1", "lobby")
-        await harness.chat.leave("c1", "lobby")
+        await harness.chat.membership.join("c1", "lobby")
+        await harness.chat.membership.leave("c1", "lobby")
         harness.clock.advance(1.0)
     for i in range(5):
-        await harness.chat.join("c1", f"room-{i}")
+        await harness.chat.membership.join("c1", f"room-{i}")
         harness.clock.advance(1.0)
-    await harness.chat.leave("c1", "room-0")
+    await harness.chat.membership.leave("c1", "room-0")
     with pytest.raises(ChatError) as denied:
-        await harness.chat.join("c1", "lobby")
+        await harness.chat.membership.join("c1", "lobby")
     # The first join was at t=0 and we are at t=10: it leaves the window in 50 s.
     assert (denied.value.code, denied.value.retry_after_ms) == (ErrorCode.RATE_LIMITED, 50_000)
     harness.clock.advance(50.0)
-    await harness.chat.join("c1", "lobby")
+    await harness.chat.membership.join("c1", "lobby")
 
 
 async def test_six_quick_messages_the_sixth_waits_for_the_burst_window(harness: Harness) -> None:
     ann = await harness.member("c1", "Ann", "lobby")
     for i in range(5):
-        await harness.chat.send("c1", "lobby", f"m{i}")
+        await harness.chat.messaging.send("c1", "lobby", f"m{i}")
         harness.clock.advance(0.1)
     with pytest.raises(ChatError) as denied:
-        await harness.chat.send("c1", "lobby", "m5")
+        await harness.chat.messaging.send("c1", "lobby", "m5")
     assert (denied.value.code, denied.value.retry_after_ms) == (ErrorCode.RATE_LIMITED, 1_500)
     assert len(ann.events("message")) == 5
     stats = await harness.container.queries.room_stats("lobby")
@@ -196,7 +205,7 @@ async def test_six_quick_messages_the_sixth_waits_for_the_burst_window(harness: 
 async def test_a_blocked_message_is_neither_broadcast_nor_stored(harness: Harness) -> None:
     ann = await harness.member("c1", "Ann", "lobby")
     with pytest.raises(ChatError) as denied:
-        await harness.chat.send("c1", "lobby", "n1gger")
+        await harness.chat.messaging.send("c1", "lobby", "n1gger")
     assert denied.value.code == ErrorCode.MESSAGE_BLOCKED
     assert "n1gger" not in denied.value.reason
     assert ann.events("message") == []
@@ -209,11 +218,11 @@ async def test_refused_messages_do_not_use_up_the_rate_limit(harness: Harness) -
     await harness.member("c1", "Ann", "lobby")
     for text in ["   ", "\u200b", "x" * 513, "n1gger", "   "]:
         with pytest.raises(ChatError):
-            await harness.chat.send("c1", "lobby", text)
+            await harness.chat.messaging.send("c1", "lobby", text)
     for i in range(5):
-        await harness.chat.send("c1", "lobby", f"real {i}")
+        await harness.chat.messaging.send("c1", "lobby", f"real {i}")
     with pytest.raises(ChatError) as denied:
-        await harness.chat.send("c1", "lobby", "one too many")
+        await harness.chat.messaging.send("c1", "lobby", "one too many")
     assert denied.value.code == ErrorCode.RATE_LIMITED
 
 
@@ -222,9 +231,9 @@ async def test_refused_joins_do_not_use_up_the_join_limit(harness: Harness) -> N
     await harness.member("c2", "ANN")
     for _ in range(12):
         with pytest.raises(ChatError) as taken:
-            await harness.chat.join("c2", "lobby")
+            await harness.chat.membership.join("c2", "lobby")
         assert taken.value.code == ErrorCode.NAME_TAKEN
-    await harness.chat.join("c2", "elsewhere")
+    await harness.chat.membership.join("c2", "elsewhere")
 
 
 async def test_server_side_errors_do_not_count_against_the_abuse_budget(
@@ -232,8 +241,10 @@ async def test_server_side_errors_do_not_count_against_the_abuse_budget(
 ) -> None:
     await harness.member("c1", "Ann")
     for _ in range(50):
-        assert not harness.chat.deny("c1", ChatError(ErrorCode.INTERNAL_ERROR, "bug"))
-    exhausted = [harness.chat.deny("c1", ChatError(ErrorCode.INVALID_JSON, "x")) for _ in range(20)]
+        assert not harness.chat.sessions.deny("c1", ChatError(ErrorCode.INTERNAL_ERROR, "bug"))
+    exhausted = [
+        harness.chat.sessions.deny("c1", ChatError(ErrorCode.INVALID_JSON, "x")) for _ in range(20)
+    ]
     assert exhausted[-1] is True
     assert not any(exhausted[:-1])
 
@@ -241,11 +252,11 @@ async def test_server_side_errors_do_not_count_against_the_abuse_budget(
 async def test_a_kick_reason_is_cleaned_like_a_message(harness: Harness) -> None:
     await harness.member("c1", "Ann", "lobby")
     bob = await harness.member("c2", "Bob", "lobby")
-    await harness.chat.kick("c1", "lobby", "Bob", "spam\u202e\x1b[2J  ")
+    await harness.chat.moderation.kick("c1", "lobby", "Bob", "spam\u202e\x1b[2J  ")
     assert bob.events("kicked")[0]["reason"] == "spam[2J"
     carl = await harness.member("c3", "Carl", "lobby")
     with pytest.raises(ChatError) as blocked:
-        await harness.chat.kick("c1", "lobby", "Carl", "you f4ggot")
+        await harness.chat.moderation.kick("c1", "lobby", "Carl", "you f4ggot")
     assert blocked.value.code == ErrorCode.MESSAGE_BLOCKED
     assert carl.events("kicked") == []
     stats = await harness.container.queries.room_stats("lobby")
@@ -264,14 +275,14 @@ async def test_a_join_that_fails_after_admission_leaves_nothing_behind(
 
     monkeypatch.setattr(harness.container.history, "latest_seq", broken)
     with pytest.raises(RuntimeError):
-        await harness.chat.join("c2", "lobby")
+        await harness.chat.membership.join("c2", "lobby")
     monkeypatch.undo()
     stats = await harness.container.queries.room_stats("lobby")
     assert stats is not None
     assert stats.members == 1
-    session = harness.chat.session("c2")
+    session = harness.chat.sessions.get("c2")
     assert session is not None
     assert session.rooms == set()
     assert harness.container.hub.local_members("lobby") == ["c1"]
-    await harness.chat.join("c2", "lobby")
+    await harness.chat.membership.join("c2", "lobby")
     assert bob.events("joined")[0]["room"] == "lobby"

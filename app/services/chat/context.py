@@ -11,6 +11,7 @@ from app.domain.events import Envelope, Limits, Presence, PresenceStatus, RoomEv
 from app.domain.model import TYPING_TTL_S
 from app.domain.policies.profanity import FilterResult
 from app.domain.policies.rate_limit import AbuseBudget, RateLimiter
+from app.domain.policies.text import normalize_message
 from app.ports import Broker, Clock, HistoryStore, Metrics, RoomStore, Tracer
 from app.services.hub import Hub
 
@@ -19,6 +20,18 @@ class TextFilter(Protocol):
     def check(self, text: str) -> FilterResult:
         """Block the text, or return it with listed terms masked."""
         ...
+
+
+def screen(profanity: TextFilter, raw: str, *, max_chars: int, room: str, what: str) -> str:
+    """Text that people will read: normalised (app/domain/policies/text.py), with redact-listed
+    terms masked; MESSAGE_BLOCKED when a deny-listed term is in it. The reason never repeats
+    the term: echoing it would send it to the author after all."""
+    verdict = profanity.check(normalize_message(raw, max_chars=max_chars))
+    if verdict.blocked:
+        raise ChatError(
+            ErrorCode.MESSAGE_BLOCKED, f"{what} contains a term that is not allowed here", room=room
+        )
+    return verdict.text
 
 
 @dataclass(frozen=True, slots=True)

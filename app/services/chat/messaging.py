@@ -6,13 +6,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
-from app.domain.codes import ErrorCode
-from app.domain.errors import ChatError
 from app.domain.events import HistoryPage, PresenceStatus, Typing
 from app.domain.history import MAX_HISTORY_PAGE, Message
 from app.domain.model import TYPING_TTL_S
-from app.domain.policies.text import normalize_message
-from app.services.chat.context import ChatContext, TextFilter, check_rate
+from app.services.chat.context import ChatContext, TextFilter, check_rate, screen
 from app.services.tracing import traced
 
 
@@ -30,16 +27,13 @@ class Messaging:
         ctx = self._ctx
         session, name, key = ctx.in_room(conn_id, room)
         check_rate(session.message_limit, ctx.clock.monotonic(), "messages", room)
-        normalized = normalize_message(text, max_chars=ctx.limits.max_message_chars)
-        verdict = self._profanity.check(normalized)
-        if verdict.blocked:
-            # The reason never repeats the term: echoing it would broadcast it to the sender.
-            raise ChatError(
-                ErrorCode.MESSAGE_BLOCKED,
-                "your message contains a term that is not allowed here",
-                room=room,
-            )
-        clean = verdict.text
+        clean = screen(
+            self._profanity,
+            text,
+            max_chars=ctx.limits.max_message_chars,
+            room=room,
+            what="your message",
+        )
         html = self._render_html(clean)
         now = ctx.clock.now()
         message_id = uuid.uuid4().hex

@@ -8,9 +8,8 @@ from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
 from app.domain.events import Banned, Eviction, Kicked, LeaveReason, PresenceStatus
 from app.domain.policies.names import name_key
-from app.domain.policies.text import normalize_message
 from app.domain.timefmt import ceil_ms
-from app.services.chat.context import ChatContext, TextFilter
+from app.services.chat.context import ChatContext, TextFilter, screen
 
 MAX_REASON_CHARS = 200
 
@@ -20,7 +19,15 @@ class Moderation:
         self._ctx = ctx
         self._profanity = profanity
 
-    async def evict(
+    async def kick(self, conn_id: str, room: str, target: str, reason: str | None = None) -> None:
+        """Remove a member, who may not rejoin for the kick cooldown."""
+        await self._evict(conn_id, room, target, reason, ban=False)
+
+    async def ban(self, conn_id: str, room: str, target: str, reason: str | None = None) -> None:
+        """Remove a member until the room is deleted."""
+        await self._evict(conn_id, room, target, reason, ban=True)
+
+    async def _evict(
         self, conn_id: str, room: str, target: str, reason: str | None, *, ban: bool
     ) -> None:
         ctx = self._ctx
@@ -49,16 +56,10 @@ class Moderation:
         if reason is None:
             return None
         try:
-            text = normalize_message(reason, max_chars=MAX_REASON_CHARS)
+            return screen(
+                self._profanity, reason, max_chars=MAX_REASON_CHARS, room=room, what="the reason"
+            )
         except ChatError as refused:
             if refused.code is ErrorCode.MESSAGE_EMPTY:
                 return None
             raise
-        verdict = self._profanity.check(text)
-        if verdict.blocked:
-            raise ChatError(
-                ErrorCode.MESSAGE_BLOCKED,
-                "the reason contains a term that is not allowed here",
-                room=room,
-            )
-        return verdict.text
