@@ -1,21 +1,30 @@
-"""Generate app/domain/policies/_confusables.py from Unicode's confusables data.
+"""Generate app/domain/policies/_confusables.py: the confusable prototypes `name_key` maps.
 
-The data comes from the `confusable-homoglyphs` package (a dev dependency, pinned in
-pyproject.toml), which ships Unicode's confusablesSummary.txt as `confusables.json`: for
-every character of a confusable group, other members of its group. Each group gets one
-prototype, chosen by readability (ASCII lower-case letters, ASCII, Latin, then NFKC-stable,
-shorter, lower code point), and every other single-character member (after NFD, as TR39
-computes skeletons on decomposed text) maps to it.
+Data. The `confusable-homoglyphs` package (a dev dependency, pinned in pyproject.toml)
+ships Unicode's confusables.txt (`security/latest` when the package was built) as
+`confusables.json`, but undirected: each line `source → prototype` puts the prototype in
+the source's list and the source in the prototype's list. The direction is recovered,
+since in confusables.txt every source is one code point with exactly one prototype and no
+prototype is itself a source:
 
-The generated table is what `name_key` applies after NFKC and casefold, so only entries
-that can matter there are kept:
+* a key of several characters, or one listing several others, is a prototype;
+* otherwise a key listing one other whose list names only it is one line of the file, and
+  the package wrote the source's key first (JSON keeps its insertion order).
 
-* the source is a single character that can still appear after NFKC, casefold and NFD
-  (those fold fullwidth, mathematical, upper-case and precomposed forms before the lookup)
-  and may appear in a name (letter, digit, combining mark, `_-.`);
-* the target, resolved to a fixed point of the fold-and-map step (so `name_key` is
-  idempotent), is in NFD, consists only of characters that may appear in a name and
-  differs from the source.
+The recovered map equals ICU 72.1's SpoofChecker skeleton (Unicode 15.0) on every code
+point but U+2028, U+2029, U+3164 and U+1F16D, whose lines the package's parser missed and
+none of which may appear in a name (checked once with Debian's python3-icu, see decision
+record 0012). Multi-character prototypes such as `m` → `rn` are kept: TR39 skeletons are
+what make `Wilharn` and `Wilham` collide.
+
+ParrotChat adds two entries (SUPPLEMENT, decision record 0012): `i` → `l`, because
+Unicode's `I` → `l` and case folding (`I` ≡ `i`) would otherwise give `ALICE` and `alice`
+different keys, and `w` → `vv`, which confusables.txt lacks.
+
+Table. For every character that may appear in a guest name (letters, marks, digits,
+`_-. `) and can reach a lookup in `name_key`, the value is the fixed point of `name_key`'s
+own steps applied to it (NFKC, skeleton, casefold, skeleton), in NFD, so that `name_key`
+is idempotent; characters whose key the map does not change are left out.
 
 Run:  uv run python scripts/gen_confusables.py
 Check: uv run python scripts/gen_confusables.py --check   (exit 1 when the file is stale)
@@ -26,16 +35,27 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import json
+import re
 import sys
 import unicodedata
 from importlib import resources
 from pathlib import Path
+
+from app.domain.policies._ignorables import IGNORABLE_RANGES
 
 OUTPUT = Path(__file__).resolve().parent.parent / "app" / "domain" / "policies" / "_confusables.py"
 PACKAGE = "confusable-homoglyphs"
 NAME_PUNCTUATION = frozenset("_-. ")
 # Artifacts of the package's data: right-to-left characters are wrapped in these marks.
 DIRECTION_MARKS = str.maketrans("", "", "\u200e\u200f")
+SUPPLEMENT = {"i": "l", "w": "vv"}
+IGNORABLE = re.compile(
+    "[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in IGNORABLE_RANGES) + "]"
+)
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
 
 
 def allowed_in_name(ch: str) -> bool:
@@ -45,106 +65,72 @@ def allowed_in_name(ch: str) -> bool:
     return cat[0] in "LM" or cat == "Nd"
 
 
-def load_graph() -> dict[str, set[str]]:
+def load_prototypes() -> dict[str, str]:
+    """confusables.txt as `source: prototype`, recovered from the package's JSON."""
     raw = resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
     data: dict[str, list[dict[str, str]]] = json.loads(raw)
-    graph: dict[str, set[str]] = {}
-    for key, entries in data.items():
+    order: dict[str, int] = {}
+    neighbours: dict[str, set[str]] = {}
+    for position, (key, entries) in enumerate(data.items()):
         k = key.translate(DIRECTION_MARKS)
-        for entry in entries:
-            v = entry["c"].translate(DIRECTION_MARKS)
-            if k and v and k != v:
-                graph.setdefault(k, set()).add(v)
-                graph.setdefault(v, set()).add(k)
-    return graph
+        order.setdefault(k, position)
+        neighbours.setdefault(k, set()).update(e["c"].translate(DIRECTION_MARKS) for e in entries)
+    prototypes: dict[str, str] = {}
+    for key, others in neighbours.items():
+        if len(key) != 1 or len(others) != 1:
+            continue  # a prototype
+        (other,) = others
+        if len(other) > 1 or len(neighbours[other]) > 1 or order[key] < order[other]:
+            prototypes[key] = other
+    return prototypes
 
 
-def groups_of(graph: dict[str, set[str]]) -> list[set[str]]:
-    groups: list[set[str]] = []
+def skeleton(text: str, table: dict[str, str]) -> str:
+    """TR39's skeleton with `table` as the prototypes (mirrors names._skeleton)."""
+    decomposed = IGNORABLE.sub("", nfd(text))
+    return nfd("".join(table.get(ch, ch) for ch in decomposed))
+
+
+def key_with(text: str, table: dict[str, str]) -> str:
+    """`name_key` with `table` as the confusables map (mirrors names.name_key)."""
+    first = skeleton(unicodedata.normalize("NFKC", text), table)
+    return unicodedata.normalize("NFC", skeleton(first.casefold(), table))
+
+
+def fixed_point(text: str, table: dict[str, str]) -> str | None:
+    for _ in range(10):
+        nxt = key_with(text, table)
+        if nxt == text:
+            return text
+        text = nxt
+    return None
+
+
+def reachable() -> set[str]:
+    """Characters either skeleton pass of `name_key` can look up."""
     seen: set[str] = set()
-    for start in sorted(graph):
-        if start in seen:
-            continue
-        group: set[str] = set()
-        stack = [start]
-        while stack:
-            node = stack.pop()
-            if node not in group:
-                group.add(node)
-                stack.extend(graph[node])
-        seen |= group
-        groups.append(group)
-    return groups
-
-
-def preference(s: str) -> tuple[int, bool, int, list[int]]:
-    """Sort key of a group member as its prototype: readable ASCII/Latin forms first.
-
-    Lower-case ASCII letters win over upper-case ones: `name_key` casefolds before the
-    lookup, so in the group of `l`, `1` and `I` the prototype must be `l` (were it `I`, `l`
-    would key as `i` and `Ali` would collide with `Ail`); in the group of `O` and `0`,
-    `O` wins and folds to `o`, so `b0b` keys as `bob`.
-    """
-    if s.isascii() and s.isalpha() and s.islower():
-        rank = 0
-    elif s.isascii() and s.isalpha():
-        rank = 1
-    elif s.isascii() and s.isalnum():
-        rank = 2
-    elif s.isascii():
-        rank = 3
-    elif unicodedata.name(nfd(s)[0], "").startswith("LATIN"):
-        rank = 4
-    else:
-        rank = 5
-    return (rank, unicodedata.normalize("NFKC", s) != s, len(s), [ord(c) for c in s])
-
-
-def nfd(text: str) -> str:
-    return unicodedata.normalize("NFD", text)
-
-
-def reachable_after_folding() -> set[str]:
-    """Characters that can reach the lookup (NFKC, casefold, NFD): the only ones kept."""
-    reachable: set[str] = set()
     for cp in range(sys.maxunicode + 1):
         if 0xD800 <= cp <= 0xDFFF:
             continue
-        reachable.update(nfd(unicodedata.normalize("NFKC", chr(cp)).casefold()))
-    return reachable
+        first = nfd(unicodedata.normalize("NFKC", chr(cp)))
+        seen.update(first)
+        seen.update(nfd(first.casefold()))
+    return seen
 
 
 def build_table() -> dict[str, str]:
-    graph = load_graph()
-    raw_map: dict[str, str] = {}
-    for group in groups_of(graph):
-        proto = nfd(min(group, key=preference))
-        for member in group:
-            decomposed = nfd(member)
-            if len(decomposed) == 1 and decomposed != proto:
-                raw_map.setdefault(decomposed, proto)
-
-    def apply(text: str) -> str:
-        # Mirrors app.domain.policies.names.name_key, before its final NFC.
-        folded = nfd(unicodedata.normalize("NFKC", text).casefold())
-        return nfd("".join(raw_map.get(c, c) for c in folded).casefold())
-
-    reachable = reachable_after_folding()
+    raw_map = load_prototypes()
+    raw_map.update(SUPPLEMENT)
     table: dict[str, str] = {}
-    for source in raw_map:
-        if source not in reachable or not allowed_in_name(source):
+    for source in sorted(reachable()):
+        if not allowed_in_name(source) or IGNORABLE.match(source):
             continue
-        target = apply(source)
-        for _ in range(10):
-            nxt = apply(target)
-            if nxt == target:
-                break
-            target = nxt
-        else:
-            continue  # no fixed point: leave the character alone
-        if target != source and target and all(allowed_in_name(c) for c in target):
-            table[source] = target
-    return dict(sorted(table.items()))
+        target = fixed_point(source, raw_map)
+        if target is None or target == fixed_point(source, {}):
+            continue  # no fixed point (left alone), or case folding alone gives the same key
+        assert IGNORABLE.search(target) is None, ascii(source)
+        table[source] = nfd(target)
+    return table
 
 
 def escape(s: str) -> str:
@@ -163,15 +149,16 @@ def escape(s: str) -> str:
 def render(table: dict[str, str]) -> str:
     version = importlib.metadata.version(PACKAGE)
     lines = [
-        '"""Confusable characters to their skeleton: GENERATED, DO NOT EDIT.',
+        '"""Confusable characters to their name-key skeleton: GENERATED, DO NOT EDIT.',
         "",
         f"Generated by scripts/gen_confusables.py from {PACKAGE}=={version}",
-        "(Unicode confusablesSummary.txt). Regenerate with:",
+        "(Unicode confusables.txt, TR39 prototypes) plus ParrotChat's i -> l and w -> vv.",
+        "Regenerate with:",
         "",
         "    uv run python scripts/gen_confusables.py",
         "",
-        "Keys are single characters that can remain after NFKC, casefold and NFD and may appear",
-        "in a guest name; values are casefolded NFD skeletons that the table leaves unchanged.",
+        "Keys are single characters that may appear in a guest name and reach a lookup in",
+        "name_key; values are NFD skeletons that name_key leaves unchanged.",
         '"""',
         "",
         "CONFUSABLES: dict[str, str] = {",

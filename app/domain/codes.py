@@ -142,7 +142,10 @@ class ErrorCode(StrEnum):
     HELLO_REQUIRED = "hello_required", ErrorInfo("The first event must be `hello`.")
     NAME_INVALID = (
         "name_invalid",
-        ErrorInfo("The name breaks the name rules (2-24 characters, allowed set)."),
+        ErrorInfo(
+            "The name breaks the name rules (2-24 characters, allowed set); the reason names the "
+            "offending code point as `U+XXXX`."
+        ),
     )
     NAME_RESERVED = (
         "name_reserved",

@@ -44,7 +44,7 @@ export type PresenceStatus = "online" | "away" | "offline";
  * | `invalid_event` | The event does not match the protocol (`details` has the paths). |
  * | `unsupported_frame` | A binary frame; only text frames are accepted. |
  * | `hello_required` | The first event must be `hello`. |
- * | `name_invalid` | The name breaks the name rules (2-24 characters, allowed set). |
+ * | `name_invalid` | The name breaks the name rules (2-24 characters, allowed set); the reason names the offending code point as `U+XXXX`. |
  * | `name_reserved` | The name (or a look-alike of it) is reserved: `system`, `admin`, `owner`, `server`, `parrot`, `parrotchat`, `moderator`, `root`. |
  * | `name_taken` | Someone in the room already uses this name (or a look-alike). |
  * | `rename_in_room` | `hello` again is allowed only while in no room. |
