@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app import __version__
 from app.adapters.prometheus import PrometheusMetrics
@@ -91,6 +92,9 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         mount_metrics(app, container.metrics.registry)
     if container.tracer_provider is not None:
         instrument_tracing(app, container.tracer_provider)
+    # A name not on PARROT_ALLOWED_HOSTS gets 400, WebSocket handshakes included (ADR 0016).
+    allowed_hosts = list(container.settings.allowed_hosts)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts, www_redirect=False)
     # Outermost, so that the access line and every other line of a request carry its ID.
     app.add_middleware(RequestIdMiddleware)
     if STATIC_DIR.is_dir():
