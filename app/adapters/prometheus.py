@@ -11,6 +11,15 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Counter
 
 from app.observability.metrics import ChatMetrics, new_registry
+from app.web.closing import CloseCode  # a pure table (no web framework): the codes we send
+
+# The close codes of the protocol's table (docs/operations.md "Close codes"): the ones the
+# server sends, and those the WebSocket library or the wire produce. A client picks its own
+# close code from 3000-4999 (and may send others), so any code outside this table is counted
+# as "other": one series, instead of one per code a client invents.
+LIBRARY_CLOSE_CODES = frozenset({1002, 1005, 1006, 1007, 1011})
+KNOWN_CLOSE_CODES = frozenset(int(code) for code in CloseCode) | LIBRARY_CLOSE_CODES
+OTHER_CLOSE_CODE = "other"
 
 
 class _Labelled:
@@ -42,6 +51,7 @@ class PrometheusMetrics:
         self._dropped = _Labelled(m.dropped_msgs)
         self._errors = _Labelled(m.errors)
         self._closes = _Labelled(m.closes)
+        self._close_labels = {code: str(code) for code in KNOWN_CLOSE_CODES}
         for reason in ("slow_consumer", "coalesced"):
             self._dropped.inc(reason, 0)
 
@@ -50,7 +60,7 @@ class PrometheusMetrics:
 
     def connection_closed(self, code: int) -> None:
         self._connected_dec()
-        self._closes.inc(str(code))
+        self._closes.inc(self._close_labels.get(code, OTHER_CLOSE_CODE))
 
     def message_in(self) -> None:
         self._in()
