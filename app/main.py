@@ -21,6 +21,7 @@ from app.observability import tracing
 from app.settings import Settings
 from app.web import asyncapi, health, rooms, stats, ws
 from app.web.connection import ConnectionRegistry
+from app.web.docs_ui import add_docs_routes
 from app.web.errors import chat_error_handler
 from app.web.telemetry import RequestIdMiddleware, instrument_tracing, mount_metrics
 
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # self-hosted below (add_docs_routes): no CDN
+        redoc_url=None,
         openapi_tags=[
             {"name": "health", "description": "Liveness and readiness probes."},
             {"name": "rooms", "description": "Rooms that exist now, and their stats."},
@@ -87,6 +90,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(stats.router)
     app.include_router(ws.router)
     app.include_router(asyncapi.router)  # before the static mount at "/", which takes the rest
+    add_docs_routes(app)
     container.metrics.watch_outboxes(connections.outbox_depths)
     if isinstance(container.metrics, PrometheusMetrics):
         mount_metrics(app, container.metrics.registry)
