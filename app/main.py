@@ -11,6 +11,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app import __version__
 from app.bootstrap import build
@@ -18,6 +19,7 @@ from app.container import Container
 from app.domain.errors import ChatError
 from app.settings import Settings
 from app.web import asyncapi, health, rooms, stats, ws
+from app.web.docs_ui import add_docs_routes
 from app.web.errors import chat_error_handler
 from app.web.telemetry import RequestIdMiddleware, instrument_tracing, mount_metrics
 from app.web.wire import encode
@@ -70,6 +72,8 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # self-hosted below (add_docs_routes): no CDN
+        redoc_url=None,
         openapi_tags=[
             {"name": "health", "description": "Liveness and readiness probes."},
             {"name": "rooms", "description": "Rooms that exist now, and their stats."},
@@ -84,10 +88,14 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(stats.router)
     app.include_router(ws.router)
     app.include_router(asyncapi.router)  # before the static mount at "/", which takes the rest
+    add_docs_routes(app)
     if container.metrics_registry is not None:
         mount_metrics(app, container.metrics_registry)
     if container.tracer_provider is not None:
         instrument_tracing(app, container.tracer_provider)
+    # A name not on PARROT_ALLOWED_HOSTS gets 400, WebSocket handshakes included (ADR 0016).
+    allowed_hosts = list(container.settings.allowed_hosts)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts, www_redirect=False)
     # Outermost, so that the access line and every other line of a request carry its ID.
     app.add_middleware(RequestIdMiddleware)
     if STATIC_DIR.is_dir():

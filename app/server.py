@@ -15,7 +15,7 @@ from app.logs import configure_logging
 from app.main import create_app
 from app.services.connections import Connections
 from app.settings import Settings
-from app.web.transport import AbortingWebSocketProtocol
+from app.web.client_faults import ParrotWebSocketProtocol
 from app.web.wire import encode
 
 log = logging.getLogger("parrotchat.server")
@@ -70,7 +70,7 @@ def build_server(settings: Settings) -> ParrotServer:
         port=settings.port,
         loop="uvloop",
         http="httptools",
-        ws=AbortingWebSocketProtocol,  # uvicorn's "websockets-sansio", see app/web/transport
+        ws=ParrotWebSocketProtocol,  # uvicorn's "websockets-sansio": app/web/client_faults.py
         ws_max_size=settings.max_frame_bytes,
         ws_per_message_deflate=False,
         ws_ping_interval=settings.ping_interval_s,

@@ -6,6 +6,8 @@ composition root (app/bootstrap.py), which is the only other reader.
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
@@ -17,10 +19,15 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Interface to bind.")
     port: int = Field(8000, ge=0, le=65535, description="TCP port (0 picks a free one).")
+    allowed_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        ("localhost", "127.0.0.1", "[::1]"),
+        description="Comma list of the names this server may be addressed by (the Host header; "
+        "else 400), *.domain for subdomains, * for any; also the hosts of the default origins.",
+    )
     allowed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma list of exact scheme://host[:port] origins allowed to open /ws; "
-        "empty: the server's own origin and http://localhost:PORT, http://127.0.0.1:PORT.",
+        "empty: origins on an allowed host at the port the request was addressed to.",
     )
     require_origin: bool = Field(False, description="Refuse handshakes without Origin.")
     max_connections: int = Field(10_000, ge=1)
@@ -79,6 +86,18 @@ class Settings(BaseSettings):
             return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            hosts = tuple(_allowed_host(str(part)) for part in value)
+            if not hosts:
+                raise ValueError("list at least one host name, or * for any")
+            return hosts
+        return value
+
     @field_validator("profanity_extra_deny", "profanity_extra_redact", mode="before")
     @classmethod
     def _split_terms(cls, value: object) -> object:
@@ -98,3 +117,18 @@ class Settings(BaseSettings):
                 raise ValueError(f"expected COUNT/SECONDS, got {part.strip()!r}")
             windows.append((int(count), float(seconds)))
         return tuple(windows)
+
+
+def _allowed_host(entry: str) -> str:
+    """One entry of PARROT_ALLOWED_HOSTS as the Host check compares it: lower case, IPv6 in
+    brackets (as it appears in a Host header), a wildcard only as a leading `*.`."""
+    host = entry.strip().lower()
+    with contextlib.suppress(ValueError):
+        return f"[{ipaddress.IPv6Address(host)}]"
+    if host == "*" or (host.startswith("*.") and "*" not in host[1:]):
+        return host
+    if host.startswith("[") and host.endswith("]"):
+        return f"[{ipaddress.IPv6Address(host[1:-1])}]"
+    if not host or any(c in host for c in ":/@*[] "):
+        raise ValueError(f"{entry.strip()!r} is not a host name (no scheme or port)")
+    return host

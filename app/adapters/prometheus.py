@@ -17,7 +17,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disa
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from app.domain.codes import KNOWN_CLOSE_CODES
 from app.ports import METRIC_PREFIX as PREFIX
+
+# A client picks its own close code from 3000-4999 (and may send others), so any code outside
+# the protocol's table is counted as "other": one series, instead of one per code it invents.
+OTHER_CLOSE_CODE = "other"
 
 # From accepted to handed to the transport: sub-millisecond on an idle node, tens of ms under
 # load; fine steps from 0.5 ms to 150 ms, then coarse ones to see stalls.
@@ -146,6 +151,7 @@ class PrometheusMetrics:
         self._dropped = _Labelled(m.dropped_msgs)
         self._errors = _Labelled(m.errors)
         self._closes = _Labelled(m.closes)
+        self._close_labels = {code: str(code) for code in KNOWN_CLOSE_CODES}
         for reason in ("slow_consumer", "coalesced"):
             self._dropped.inc(reason, 0)
 
@@ -154,7 +160,7 @@ class PrometheusMetrics:
 
     def connection_closed(self, code: int) -> None:
         self._connected_dec()
-        self._closes.inc(str(code))
+        self._closes.inc(self._close_labels.get(code, OTHER_CLOSE_CODE))
 
     def message_in(self) -> None:
         self._in()

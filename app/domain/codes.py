@@ -239,6 +239,13 @@ class ErrorCode(StrEnum):
     )
 
 
+# Close codes the server does not choose but its connections still end with: the WebSocket
+# library's (1002 a protocol violation, 1007 invalid UTF-8, 1011 a missed pong) and the ones that
+# never travel in a close frame (1005 none given, 1006 no close frame at all).
+LIBRARY_CLOSE_CODES = frozenset({1002, 1005, 1006, 1007, 1011})
+KNOWN_CLOSE_CODES = frozenset(int(code) for code in CloseCode) | LIBRARY_CLOSE_CODES
+"""Every close code docs/operations.md documents; metrics count any other as `other`."""
+
 MAX_CLOSE_REASON_BYTES = 123
 
 

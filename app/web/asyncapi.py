@@ -69,7 +69,8 @@ CHANNEL_DESCRIPTION = """\
 The chat connection. Handshake: `GET /ws`. A browser handshake must carry an `Origin` on the
 server's allow-list (exact `scheme://host[:port]`), otherwise HTTP 403 with
 `{"code":"origin_forbidden"}` before the upgrade; a handshake without `Origin` (a
-non-browser client) is allowed unless the server requires one. No permessage-deflate. Text
+non-browser client) is allowed unless the server requires one. A handshake (or any request)
+addressed to a host name the server does not answer to gets HTTP 400. No permessage-deflate. Text
 frames only (a binary frame gets `error{code:"unsupported_frame"}`); a frame larger than
 `max_frame_bytes` (see `welcome.limits`, default 16384) closes 1009. A draining server
 refuses the handshake with HTTP 503 and `{"code":"server_shutting_down"}`; a full one
@@ -82,8 +83,9 @@ the pydantic models the server itself uses to parse and emit frames, and is writ
 **client's** point of view: a client *sends* client events and *receives* server events.
 
 One JSON event per text frame, discriminated on `type`. Unknown fields are rejected
-(`invalid_event`). Every client event may carry `ref` (1-64 characters); the server copies it
-into its direct reply. Timestamps are RFC 3339 UTC strings with milliseconds.
+(`invalid_event`). Every client event may carry `ref` (1-64 printable ASCII characters, no
+spaces); the server copies it into its direct reply. Timestamps are RFC 3339 UTC strings
+with milliseconds.
 
 The first event must be `hello` (within 10 s). Then `join` rooms; resume after a reconnect
 with `join{{since, epoch}}`: when `epoch` matches and every message after `since` is still

@@ -1,40 +1,67 @@
-"""The Origin allow-list for WebSocket handshakes (Starlette's CORS does not cover them).
+"""Which names the server answers to, and which pages may open a chat connection.
 
-A browser always sends `Origin` on a WebSocket handshake; a page on another site must not
-be able to open a chat connection with the visitor's network position. Matching is exact on
-scheme, host and port. By default the server's own origin (the request's scheme, http for ws
-and https for wss, with the `Host` it was addressed by) and http://localhost and
-http://127.0.0.1 on the server's port are allowed.
+Two checks, both driven by `PARROT_ALLOWED_HOSTS` (ADR 0016):
+
+- **Host** (every HTTP request and WebSocket handshake): a request addressed to a name that
+  is not on the list gets 400 from Starlette's TrustedHostMiddleware (added in app/main.py).
+  A DNS-rebinding page (the attacker's name, re-pointed at 127.0.0.1) always sends its own
+  name, so it never reaches a route. `*` switches the check off, for a proxy that checks
+  Host itself.
+- **Origin** (WebSocket handshakes; Starlette's CORS does not cover them): a browser always
+  sends `Origin`, and a page on another site must not open a chat connection with the
+  visitor's network position. `PARROT_ALLOWED_ORIGINS`, when set, is the exact list. Without
+  it, an origin is allowed when its host is on the allowed-hosts list (`*` does not count: it
+  names no host), its scheme is the request's (http for ws, https for wss) and its port is
+  the one the request was addressed to. The `Host` header supplies only that port, never
+  the host: a page on another local port (a dev server, a hostile local page) is another
+  origin and needs listing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 
 from app.settings import Settings
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+# What a browser puts in Origin: scheme://host[:port], nothing else (no path, no user info).
+_ORIGIN = re.compile(
+    r"(?P<scheme>https?)://(?P<host>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(?P<port>\d{1,5}))?"
+)
+_AUTHORITY = re.compile(r"(?P<host>\[[0-9a-f:.]+\]|[^:\[\]]+)(?::(?P<port>\d{1,5}))?")
 
-def _port_of(host_header: str) -> str | None:
-    if host_header.startswith("["):  # [::1]:8000
-        _, _, rest = host_header.partition("]")
-        return rest[1:] if rest.startswith(":") else None
-    _, sep, port = host_header.rpartition(":")
-    return port if sep else None
+
+def host_allowed(host: str, patterns: Iterable[str]) -> bool:
+    """TrustedHostMiddleware's rule: an exact name, or a subdomain of a `*.domain` pattern."""
+    return any(
+        host == pattern or (pattern.startswith("*.") and host.endswith(pattern[1:]))
+        for pattern in patterns
+        if pattern != "*"
+    )
 
 
-def allowed_origins(scheme: str, host_header: str, settings: Settings) -> frozenset[str]:
-    if settings.allowed_origins:
-        return frozenset(o.lower() for o in settings.allowed_origins)
-    host = host_header.lower()
-    port = _port_of(host) or str(settings.port)
-    http_scheme = "https" if scheme in ("wss", "https") else "http"
-    origins = {f"{http_scheme}://{host}"} if host else set()
-    origins |= {f"http://localhost:{port}", f"http://127.0.0.1:{port}"}
-    return frozenset(origins)
+def _port_addressed(scheme: str, host_header: str) -> int | None:
+    """The port the request was sent to, from its Host header (default port if none)."""
+    match = _AUTHORITY.fullmatch(host_header)
+    if match is None:
+        return None
+    port = match["port"]
+    return int(port) if port else _DEFAULT_PORTS[scheme]
 
 
 def origin_allowed(scheme: str, headers: Mapping[str, str], settings: Settings) -> bool:
     origin = headers.get("origin")
     if origin is None:
         return not settings.require_origin
-    return origin.lower() in allowed_origins(scheme, headers.get("host", ""), settings)
+    origin = origin.lower()
+    if settings.allowed_origins:
+        return origin in {o.lower() for o in settings.allowed_origins}
+    match = _ORIGIN.fullmatch(origin)
+    http_scheme = "https" if scheme in ("wss", "https") else "http"
+    if match is None or match["scheme"] != http_scheme:
+        return False
+    if not host_allowed(match["host"], settings.allowed_hosts):
+        return False
+    port = int(match["port"]) if match["port"] else _DEFAULT_PORTS[http_scheme]
+    return port == _port_addressed(http_scheme, headers.get("host", "").lower())

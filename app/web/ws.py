@@ -46,6 +46,8 @@ def _refusal(code: ErrorCode, reason: str) -> JSONResponse:
 async def chat_socket(websocket: WebSocket, container: ContainerDep) -> None:
     settings = container.settings
     if not origin_allowed(websocket.url.scheme, websocket.headers, settings):
+        # A client's doing (INFO), but the line an operator needs to fix the allow-list.
+        log.info("origin refused", extra={"origin": websocket.headers.get("origin")})
         await websocket.send_denial_response(
             _refusal(ErrorCode.ORIGIN_FORBIDDEN, "this origin may not open a chat connection")
         )

@@ -14,7 +14,9 @@ class Ban(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
     """
     Copied into the direct reply.
     """
@@ -161,7 +163,9 @@ class ErrorOut(BaseModel):
     type: Annotated[Literal["error"], Field(title="Type")]
     code: ErrorCode
     reason: Annotated[str, Field(title="Reason")]
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
     room: Annotated[str | None, Field(title="Room")] = None
     retry_after_ms: Annotated[int | None, Field(title="Retry After Ms")] = None
     details: Annotated[list[ErrorDetail] | None, Field(title="Details")] = None
@@ -173,7 +177,9 @@ class Hello(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
     """
     Copied into the direct reply.
     """
@@ -194,7 +200,9 @@ class HistoryIn(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
     """
     Copied into the direct reply.
     """
@@ -213,7 +221,9 @@ class Join(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
     """
     Copied into the direct reply.
     """
@@ -235,7 +245,9 @@ class Kick(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
     """
     Copied into the direct reply.
     """
@@ -263,7 +275,9 @@ class Leave(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
     """
     Copied into the direct reply.
     """
@@ -283,7 +297,9 @@ class LeftOut(BaseModel):
     type: Annotated[Literal["left"], Field(title="Type")]
     room: Annotated[str, Field(title="Room")]
     reason: LeaveReason
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
 
 
 class LimitsOut(BaseModel):
@@ -336,7 +352,9 @@ class MessageOut(BaseModel):
     """
     RFC 3339, UTC, millisecond precision.
     """
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
 
 
 class Ping(BaseModel):
@@ -345,7 +363,9 @@ class Ping(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
     """
     Copied into the direct reply.
     """
@@ -364,7 +384,9 @@ class PongOut(BaseModel):
     """
     RFC 3339, UTC, millisecond precision.
     """
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
 
 
 class PresenceStatus(RootModel[Literal["online", "away", "offline"]]):
@@ -391,7 +413,9 @@ class Send(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
     """
     Copied into the direct reply.
     """
@@ -451,7 +475,9 @@ class TypingIn(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
     """
     Copied into the direct reply.
     """
@@ -485,7 +511,9 @@ class WelcomeOut(BaseModel):
     """
     RFC 3339, UTC, millisecond precision.
     """
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
 
 
 class YouOut(BaseModel):
@@ -518,7 +546,9 @@ class HistoryOut(BaseModel):
     room: Annotated[str, Field(title="Room")]
     messages: Annotated[list[MessageOut], Field(title="Messages")]
     has_more: Annotated[bool, Field(title="Has More")]
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
 
 
 class JoinedOut(BaseModel):
@@ -536,7 +566,9 @@ class JoinedOut(BaseModel):
     recent: Annotated[list[RecentOut], Field(title="Recent")]
     history: Annotated[list[MessageOut], Field(title="History")]
     recovered: Annotated[bool, Field(title="Recovered")]
-    ref: Annotated[str | None, Field(max_length=64, min_length=1, title="Ref")] = None
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
 
 
 class PresenceOut(BaseModel):

@@ -169,8 +169,11 @@ async def test_websocket_lines_carry_connection_and_event_ids(
     await client.send(type="hello", name="Logged", ref="hello-ref")
     welcome = await client.expect("welcome")
     conn_id = welcome["connection_id"]
-    # A client-chosen ref with a newline and a bidi override: logged escaped, never raw.
+    # A ref with a newline and a bidi override is refused (never logged nor echoed); one with
+    # JSON's own punctuation is the request ID as sent.
     await client.send(type="join", room=room, ref="join\n{}\u202e1")
+    assert (await client.expect("error"))["code"] == "invalid_event"
+    await client.send(type="join", room=room, ref='join"{}[1]')
     await client.expect("joined")
     await client.send(type="send", room=room, text="a secret only the room may read", ref="s-1")
     await client.expect("message")
@@ -182,9 +185,8 @@ async def test_websocket_lines_carry_connection_and_event_ids(
     )
     mine = [line for line in lines if line.get("connection_id") == conn_id]
     events = {line["request_id"]: line for line in mine if line["msg"] == "event"}
-    escaped = "join\\n{}\\u202e1"
-    assert events[escaped]["event"] == "join"
-    assert events[escaped]["room"] == room
+    assert events['join"{}[1]']["event"] == "join"
+    assert events['join"{}[1]']["room"] == room
     assert events["s-1"]["event"] == "send"
     summary = next(line for line in mine if line["msg"] == "session closed")
     assert summary["level"] == "info"

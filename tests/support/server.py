@@ -51,13 +51,16 @@ class RunningServer:
                 self.process.wait(timeout=5)
 
 
-def start_server(env: Mapping[str, str] | None = None, *, timeout: float = 20.0) -> RunningServer:
-    """Start `python -m app` on a free port and wait until it answers /healthz."""
+def start_server(
+    env: Mapping[str, str] | None = None, *, timeout: float = 20.0, module: str = "app"
+) -> RunningServer:
+    """Start `python -m app` (or another entry module) on a free port and wait until it
+    answers /healthz."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PARROT_")}
     environment.update({"PARROT_HOST": "127.0.0.1", "PARROT_PORT": "0", "PYTHONUNBUFFERED": "1"})
     environment.update(env or {})
     process = subprocess.Popen(
-        [sys.executable, "-m", "app"],
+        [sys.executable, "-m", module],
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

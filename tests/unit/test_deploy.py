@@ -6,6 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import yaml
+
+from app.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -35,3 +39,19 @@ def test_the_image_runs_as_a_numeric_non_root_user_with_an_exec_form_healthcheck
     assert "PARROT_HOST=0.0.0.0" in text
     assert re.search(r"^FROM python:3\.11|^ARG PYTHON_IMAGE=python:3\.11[\w.-]*-slim", text, re.M)
     assert text.count("\nFROM ") >= 2
+
+
+def test_compose_lets_prometheus_and_the_published_port_past_the_host_check() -> None:
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text(encoding="utf-8"))
+    scrape = yaml.safe_load((ROOT / "deploy" / "prometheus.yml").read_text(encoding="utf-8"))
+    environment = compose["services"]["parrotchat"]["environment"]
+    hosts = Settings(allowed_hosts=environment["PARROT_ALLOWED_HOSTS"]).allowed_hosts
+    targets = [
+        target.rsplit(":", 1)[0]
+        for job in scrape["scrape_configs"]
+        for config in job["static_configs"]
+        for target in config["targets"]
+    ]
+    assert targets
+    assert set(targets) <= set(hosts)
+    assert "localhost" in hosts  # http://localhost:8000 from the machine running compose

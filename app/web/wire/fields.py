@@ -9,7 +9,9 @@ from pydantic import PlainSerializer, StringConstraints, WithJsonSchema
 
 from app.domain.timefmt import rfc3339
 
-Ref = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# Printable ASCII, no spaces: the X-Request-ID rule (app/web/telemetry.py), as a ref becomes
+# the request_id of the event's log lines and is echoed verbatim (ADR 0016).
+Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[!-~]+$")]
 # Generous caps: the domain gives the precise error (name_invalid, room_invalid ...) for
 # anything plausible; these only keep absurd payloads away from it.
 NameField = Annotated[str, StringConstraints(max_length=256)]
