@@ -1,4 +1,4 @@
-"""Guest names, name keys and room names (ADVERSARIAL.md items 16-20)."""
+"""Guest names, name keys and room names (docs/security.md rows 16-20)."""
 
 from __future__ import annotations
 
