@@ -1,4 +1,4 @@
-"""Markdown rendering (ADVERSARIAL items 26-30): only <strong>/<em>, everything else literal
+"""Markdown rendering (docs/security.md rows 26-30): only <strong>/<em>, everything else literal
 and escaped, always well-formed."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Guest names, name keys and room names (ADVERSARIAL.md items 16-20, issue 10 attack 6)."""
+"""Guest names, name keys and room names (docs/security.md rows 16-20 and H6)."""
 
 from __future__ import annotations
 

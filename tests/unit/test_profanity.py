@@ -1,4 +1,4 @@
-"""Profanity policy (ADVERSARIAL items 31-34): deny, redact masking, evasions, false
+"""Profanity policy (docs/security.md rows 31-34): deny, redact masking, evasions, false
 positives, identity terms, and the known misses as strict xfails."""
 
 from __future__ import annotations

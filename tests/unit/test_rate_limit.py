@@ -1,4 +1,4 @@
-"""Sliding-window limits with a fake clock (ADVERSARIAL.md items 35, 36, 37, 38)."""
+"""Sliding-window limits with a fake clock (docs/security.md rows 35-38)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Message normalisation and log escaping (ADVERSARIAL.md items 23-25)."""
+"""Message normalisation and log escaping (docs/security.md rows 23-25)."""
 
 from __future__ import annotations
 
