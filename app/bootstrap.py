@@ -18,7 +18,9 @@ from app.adapters.memory import MemoryBroker, MemoryHistoryStore, MemoryRoomStor
 from app.adapters.prometheus import PrometheusMetrics
 from app.adapters.wordlists import build_profanity_filter
 from app.container import Container
+from app.domain.model import roster_chars_bound
 from app.domain.policies.markdown import render_html
+from app.domain.policies.names import NAME_MAX_CHARS
 from app.ports import Broker, Clock, HistoryStore, Metrics, RoomStore
 from app.services.chat import ChatContext, ChatLimits, ChatService
 from app.services.connections import Connections
@@ -48,8 +50,17 @@ def build(
             "PARROT_REDIS_URL is set, but this version has no Redis adapter yet: "
             "unset it and run a single process"
         )
+    roster = roster_chars_bound(
+        settings.max_room_members, settings.recent_departures, NAME_MAX_CHARS
+    )
+    if roster > settings.outbox_max_bytes // 2:
+        # A `joined` reply must fit a connection's outbox whatever the room holds.
+        raise ConfigurationError(
+            f"PARROT_MAX_ROOM_MEMBERS={settings.max_room_members} needs "
+            f"PARROT_OUTBOX_MAX_BYTES of at least {2 * roster} (a full room's joined reply)"
+        )
     clock = clock or SystemClock()
-    rooms = rooms or MemoryRoomStore()
+    rooms = rooms or MemoryRoomStore(recent_max=settings.recent_departures)
     history = history or MemoryHistoryStore(size=settings.history_size)
     broker = broker or MemoryBroker()
     registry: CollectorRegistry | None = None
@@ -77,6 +88,8 @@ def build(
             kick_cooldown_s=settings.kick_cooldown_s,
             message_rules=settings.rate_messages,
             join_rules=settings.rate_joins,
+            event_rules=settings.rate_events,
+            reply_chars=settings.outbox_max_bytes // 2,
         ),
     )
     chat = ChatService.create(

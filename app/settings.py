@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     rate_joins: Annotated[tuple[tuple[int, float], ...], NoDecode] = Field(
         ((10, 60.0),), description="Joins per connection, as COUNT/SECONDS windows."
     )
+    rate_events: Annotated[tuple[tuple[int, float], ...], NoDecode] = Field(
+        ((20, 1.0), (300, 60.0)),
+        description="Inbound frames of any kind per connection (typing and ping included), as "
+        "COUNT/SECONDS windows; the ones over it are refused and count as abuse.",
+    )
+    recent_departures: int = Field(
+        20, ge=0, le=100, description="Members who left that `joined.recent` lists (newest)."
+    )
     send_timeout_s: float = Field(
         5.0, gt=0, description="A send to one client taking longer marks it a slow consumer."
     )
@@ -105,7 +113,7 @@ class Settings(BaseSettings):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("rate_messages", "rate_joins", mode="before")
+    @field_validator("rate_messages", "rate_joins", "rate_events", mode="before")
     @classmethod
     def _parse_windows(cls, value: object) -> object:
         if not isinstance(value, str):

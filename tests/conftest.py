@@ -21,7 +21,7 @@ def server() -> Iterator[RunningServer]:
 @pytest.fixture(scope="session")
 def roomy_server() -> Iterator[RunningServer]:
     """A real server whose message rate limit lets a test fill a room's history quickly."""
-    running = start_server({"PARROT_RATE_MESSAGES": "1000/1"})
+    running = start_server({"PARROT_RATE_MESSAGES": "1000/1", "PARROT_RATE_EVENTS": "1000/1"})
     yield running
     running.stop()
 

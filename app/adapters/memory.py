@@ -35,8 +35,11 @@ def _snapshot(room: Room, now: float) -> RoomSnapshot:
 
 
 class MemoryRoomStore:
-    def __init__(self, *, epoch_factory: Callable[[], str] = new_epoch) -> None:
+    def __init__(
+        self, *, recent_max: int = 20, epoch_factory: Callable[[], str] = new_epoch
+    ) -> None:
         self._rooms: dict[str, Room] = {}
+        self._recent_max = recent_max
         self._epoch_factory = epoch_factory
 
     async def join(self, room: str, member: Member, *, capacity: int, now: float) -> JoinOutcome:
@@ -44,7 +47,11 @@ class MemoryRoomStore:
         created = current is None
         if current is None:
             current = Room(
-                name=room, epoch=self._epoch_factory(), created_at=now, capacity=capacity
+                name=room,
+                epoch=self._epoch_factory(),
+                created_at=now,
+                capacity=capacity,
+                recent_max=self._recent_max,
             )
         current.admit(member, now)
         self._rooms[room] = current

@@ -73,3 +73,25 @@ class History:
             return [], bool(older)
         page = older[-limit:]
         return page, len(older) > len(page)
+
+
+def wire_chars(message: Message) -> int:
+    """An upper bound of the message's size as a JSON object in a frame, in characters.
+
+    JSON escaping at most doubles a string's length (a quote, backslash or newline becomes two
+    characters; nothing else in a message is escaped), and the rest of the object (keys, seq,
+    id, room, ts) is under 200 characters."""
+    return 2 * (len(message.text) + len(message.html) + len(message.author)) + 200
+
+
+def fit_newest(messages: list[Message], budget_chars: int) -> list[Message]:
+    """The newest of `messages` (oldest first) whose sizes add up to at most `budget_chars`:
+    what a reply can carry and still fit a connection's outbox."""
+    total = 0
+    start = len(messages)
+    while start > 0:
+        total += wire_chars(messages[start - 1])
+        if total > budget_chars:
+            break
+        start -= 1
+    return messages if start == 0 else messages[start:]

@@ -10,15 +10,22 @@ nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
 from app.domain.timefmt import ceil_ms
 
 RECENT_DEPARTURE_S = 600.0
+# Whatever a room's past, what it remembers is bounded: the newest departures (`recent_max`,
+# PARROT_RECENT_DEPARTURES) and the newest bans and kick cooldowns, each kind at most this many
+# (the oldest is forgotten first), so neither churn nor an owner's zeal can grow a room.
+MAX_EXCLUSIONS = 1000
 AWAY_AFTER_S = 300.0
 TYPING_TTL_S = 5.0
 TYPING_COALESCE_S = 2.0
+
+_V = TypeVar("_V")
 
 
 @dataclass(slots=True)
@@ -57,10 +64,12 @@ class Room:
     epoch: str
     created_at: float
     capacity: int
+    recent_max: int = 20
     members: dict[str, Member] = field(default_factory=dict)
+    # Insertion-ordered, oldest first: departures and exclusions are appended as they happen.
     departures: dict[str, Departure] = field(default_factory=dict)
-    bans_by_key: set[str] = field(default_factory=set)
-    bans_by_conn: set[str] = field(default_factory=set)
+    bans_by_key: dict[str, None] = field(default_factory=dict)
+    bans_by_conn: dict[str, None] = field(default_factory=dict)
     cooldown_by_key: dict[str, float] = field(default_factory=dict)
     cooldown_by_conn: dict[str, float] = field(default_factory=dict)
     _typing: dict[str, _Typing] = field(default_factory=dict)
@@ -72,12 +81,10 @@ class Room:
         return next(iter(self.members.values()), None)
 
     def recent_departures(self, now: float) -> list[Departure]:
-        """Members who left within RECENT_DEPARTURE_S, most recent last."""
+        """The newest `recent_max` members who left within RECENT_DEPARTURE_S, most recent
+        last."""
         cutoff = now - RECENT_DEPARTURE_S
-        return sorted(
-            (d for d in self.departures.values() if d.last_seen >= cutoff),
-            key=lambda d: d.last_seen,
-        )
+        return [d for d in self.departures.values() if d.last_seen >= cutoff]
 
     def typing_names(self, now: float) -> list[str]:
         return [
@@ -126,7 +133,9 @@ class Room:
             return None
         self._typing.pop(key, None)
         departure = Departure(name=member.name, key=key, last_seen=now)
+        self.departures.pop(key, None)
         self.departures[key] = departure
+        _keep_newest(self.departures, self.recent_max)
         self._prune_departures(now)
         owner_after = self.owner
         new_owner = (
@@ -182,12 +191,12 @@ class Room:
                 ErrorCode.MEMBER_NOT_FOUND, "nobody by that name is in this room", room=self.name
             )
         if ban:
-            self.bans_by_key.add(target_key)
-            self.bans_by_conn.add(target.conn_id)
+            _remember(self.bans_by_key, target_key, None)
+            _remember(self.bans_by_conn, target.conn_id, None)
         else:
             until = now + cooldown_s
-            self.cooldown_by_key[target_key] = until
-            self.cooldown_by_conn[target.conn_id] = until
+            _remember(self.cooldown_by_key, target_key, until)
+            _remember(self.cooldown_by_conn, target.conn_id, until)
         change = self.remove(target_key, now)
         assert change is not None  # the target was a member a line ago
         return target, change
@@ -219,5 +228,48 @@ class Room:
 
     def _prune_departures(self, now: float) -> None:
         cutoff = now - RECENT_DEPARTURE_S
-        for key in [k for k, d in self.departures.items() if d.last_seen < cutoff]:
-            del self.departures[key]
+        departures = self.departures
+        while departures:
+            oldest = next(iter(departures))
+            if departures[oldest].last_seen >= cutoff:
+                return
+            del departures[oldest]
+
+
+def _remember(entries: dict[str, _V], key: str, value: _V) -> None:
+    """Add (or renew) `key` as the newest entry, forgetting the oldest beyond MAX_EXCLUSIONS."""
+    entries.pop(key, None)
+    entries[key] = value
+    _keep_newest(entries, MAX_EXCLUSIONS)
+
+
+def _keep_newest(entries: dict[str, _V], most: int) -> None:
+    while len(entries) > most:
+        del entries[next(iter(entries))]
+
+
+# Sizes in a `joined` frame, in characters (names hold no character JSON escapes; timestamps
+# are RFC 3339 with milliseconds): a member's entry without its name, a departure's, and
+# everything else of the frame except history.
+MEMBER_WIRE_CHARS = 112
+DEPARTURE_WIRE_CHARS = 52
+JOINED_WIRE_CHARS = 400
+
+
+def roster_chars(members: list[Member], recent: list[Departure]) -> int:
+    """How much of a `joined` frame its members, departures and fixed fields take (an upper
+    bound); what is left of the reply budget is for history."""
+    return (
+        JOINED_WIRE_CHARS
+        + sum(MEMBER_WIRE_CHARS + len(m.name) for m in members)
+        + sum(DEPARTURE_WIRE_CHARS + len(d.name) for d in recent)
+    )
+
+
+def roster_chars_bound(capacity: int, recent_max: int, name_chars: int) -> int:
+    """`roster_chars` of a full room whose names are all `name_chars` long."""
+    return (
+        JOINED_WIRE_CHARS
+        + capacity * (MEMBER_WIRE_CHARS + name_chars)
+        + recent_max * (DEPARTURE_WIRE_CHARS + name_chars)
+    )

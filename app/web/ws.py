@@ -13,6 +13,7 @@ others carry on.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 
@@ -33,6 +34,11 @@ from app.web.origins import origin_allowed
 from app.web.telemetry import bind_connection, bind_event
 
 log = logging.getLogger("parrotchat.ws")
+
+# uvicorn queues every frame of a read at once, and `receive` returns queued frames without
+# giving other tasks a turn: after this many frames the reader yields, so one socket's burst
+# never holds up the rest of the server for more than a few milliseconds.
+YIELD_EVERY = 8
 
 router = APIRouter()
 
@@ -78,7 +84,11 @@ async def chat_socket(websocket: WebSocket, container: ContainerDep) -> None:
 async def _read_loop(websocket: WebSocket, connection: Connection, container: Container) -> None:
     connections = container.connections
     chat = container.chat
+    frames = 0
     while True:
+        frames += 1
+        if frames % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
             if connection.close_code is None:
@@ -90,6 +100,11 @@ async def _read_loop(websocket: WebSocket, connection: Connection, container: Co
             return
         if connection.closing and not connections.draining:
             continue  # what arrives after our close is not answered
+        try:
+            chat.sessions.count_event(connection.id)
+        except ChatError as denial:
+            connections.deny(connection, denial)
+            continue
         text = message.get("text")
         if text is None:
             connections.deny(

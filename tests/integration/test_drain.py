@@ -20,7 +20,11 @@ GRACE_S = 5.0
 
 async def test_sigterm_drains_every_client_and_loses_no_accepted_message() -> None:
     server = start_server(
-        {"PARROT_SHUTDOWN_GRACE_S": str(GRACE_S), "PARROT_RATE_MESSAGES": "1000/1"}
+        {
+            "PARROT_SHUTDOWN_GRACE_S": str(GRACE_S),
+            "PARROT_RATE_MESSAGES": "1000/1",
+            "PARROT_RATE_EVENTS": "1000/1",
+        }
     )
     try:
         room = "drain-room"

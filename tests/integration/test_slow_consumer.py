@@ -20,6 +20,7 @@ async def test_a_stalled_reader_is_dropped_and_the_others_get_everything() -> No
     server = start_server(
         {
             "PARROT_RATE_MESSAGES": "1000/1",
+            "PARROT_RATE_EVENTS": "1000/1",
             "PARROT_SEND_TIMEOUT_S": "1",
             "PARROT_OUTBOX_MAX_BYTES": "131072",
         }

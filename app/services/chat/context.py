@@ -47,6 +47,10 @@ class ChatLimits:
     kick_cooldown_s: float
     message_rules: tuple[tuple[int, float], ...]
     join_rules: tuple[tuple[int, float], ...]
+    event_rules: tuple[tuple[int, float], ...]
+    reply_chars: int
+    """The most a reply with history (`joined`, `history`) may carry, in characters: half a
+    connection's outbox, so that it always fits with room to spare."""
 
     def as_event(self) -> Limits:
         return Limits(
@@ -66,6 +70,7 @@ class Session:
     conn_id: str
     message_limit: RateLimiter
     join_limit: RateLimiter
+    event_limit: RateLimiter
     name: str | None = None
     key: str | None = None
     rooms: set[str] = field(default_factory=set)

@@ -17,7 +17,8 @@ from app.domain.events import (
     RecentView,
     YouView,
 )
-from app.domain.model import Member
+from app.domain.history import fit_newest
+from app.domain.model import Member, roster_chars
 from app.domain.policies.names import normalize_room_name
 from app.ports import JoinOutcome, RoomSnapshot
 from app.services.chat.context import ChatContext, Session, check_rate
@@ -106,6 +107,13 @@ class Membership:
             if recovered_messages is not None
             else await ctx.history.latest(room, ctx.limits.history_size)
         )
+        # Whatever the room's past, `joined` fits the outbox: the members and `recent` are
+        # bounded by the settings (app/settings.py checks they fit), history by what is left.
+        budget = ctx.limits.reply_chars - roster_chars(snapshot.members, snapshot.recent)
+        fitting = fit_newest(history, budget)
+        if len(fitting) < len(history):
+            # Not every missed message fits: the client resumes from history pages instead.
+            history, recovered_messages = fitting, None
         joined = Joined(
             room=room,
             epoch=snapshot.epoch,

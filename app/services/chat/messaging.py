@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 
 from app.domain.events import HistoryPage, PresenceStatus, Typing
-from app.domain.history import MAX_HISTORY_PAGE, Message
+from app.domain.history import MAX_HISTORY_PAGE, Message, fit_newest
 from app.domain.model import TYPING_TTL_S
 from app.services.chat.context import ChatContext, TextFilter, check_rate, screen
 from app.services.tracing import traced
@@ -79,4 +79,6 @@ class Messaging:
         ctx.in_room(conn_id, room)
         size = ctx.limits.history_size if limit is None else max(1, min(limit, MAX_HISTORY_PAGE))
         messages, has_more = await ctx.history.before(room, before, size)
-        ctx.hub.send(conn_id, HistoryPage(room=room, messages=messages, has_more=has_more), ref)
+        fitting = fit_newest(messages, ctx.limits.reply_chars)
+        has_more = has_more or len(fitting) < len(messages)
+        ctx.hub.send(conn_id, HistoryPage(room=room, messages=fitting, has_more=has_more), ref)

@@ -22,8 +22,23 @@ class Sessions:
             conn_id=conn_id,
             message_limit=RateLimiter(limits.message_rules),
             join_limit=RateLimiter(limits.join_rules),
+            event_limit=RateLimiter(limits.event_rules),
         )
         return session
+
+    def count_event(self, conn_id: str) -> None:
+        """One inbound frame, of any kind: RATE_LIMITED when the connection is over its event
+        budget (each refusal feeds the abuse budget, so a flood ends in a 1008 close)."""
+        session = self._ctx.sessions.get(conn_id)
+        if session is None:
+            return
+        wait_ms = session.event_limit.try_acquire(self._ctx.clock.monotonic())
+        if wait_ms is not None:
+            raise ChatError(
+                ErrorCode.RATE_LIMITED,
+                f"too many events; try again in {wait_ms / 1000:.1f} s",
+                retry_after_ms=wait_ms,
+            )
 
     def get(self, conn_id: str) -> Session | None:
         return self._ctx.sessions.get(conn_id)
