@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections import deque
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from starlette.websockets import WebSocket
 
 from app.ports import Metrics
 from app.web.closing import CloseCode, close_reason
-from app.web.transport import ABORT_KEY
+from app.web.transport import ABORT_KEY, STALLED_KEY
 
 log = logging.getLogger("parrotchat.connection")
 
@@ -64,6 +65,8 @@ class Connection:
         self.writer_done = asyncio.Event()
         self.opened_at = time.monotonic()
         self.events_in = 0
+        # Weak, so that the scope (which the connection holds) does not hold it back.
+        websocket.scope[STALLED_KEY] = weakref.WeakMethod(self.transport_stalled)
 
     @property
     def closing(self) -> bool:
@@ -106,6 +109,15 @@ class Connection:
         self.closed_by_server = True
         self._queue.append(_Close(int(code), close_reason(code, reason)))
         self._wakeup.set()
+
+    def transport_stalled(self) -> None:
+        """The transport's outbound buffer stayed full for the send timeout, whatever filled
+        it (pongs to a ping flood included): the same verdict as a send that timed out. The
+        transport aborts itself right after."""
+        if self.close_code == CloseCode.SLOW_CONSUMER:
+            return
+        self.close_code = None
+        self._give_up_on_slow_reader()
 
     def _give_up_on_slow_reader(self) -> None:
         """Drop the backlog (counted) and close 4008; the transport is aborted when the
