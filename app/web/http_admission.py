@@ -165,7 +165,9 @@ class HeadGuard:
         transport = self._transport
         if transport is None or transport.is_closing():
             return
-        if self._counting and self._head_bytes > 0 and not self._refused:
+        if self._refused:
+            pass  # already answered, only lingering
+        elif self._counting and self._head_bytes > 0:
             transport.write(http_refusal(HTTPStatus.REQUEST_TIMEOUT, "request head took too long"))
             self._note("timed out")
         elif self._first_head:
