@@ -15,7 +15,10 @@ from app.logs import configure_logging
 from app.main import create_app
 from app.services.connections import Connections
 from app.settings import Settings
+from app.web.admission import Admission, AdmissionLimits
 from app.web.client_faults import ParrotWebSocketProtocol
+from app.web.http_admission import http_protocol_class
+from app.web.transport import websocket_protocol_class
 from app.web.wire import encode
 
 log = logging.getLogger("parrotchat.server")
@@ -64,13 +67,30 @@ def build_server(settings: Settings) -> ParrotServer:
     configure_logging(settings.log_level, settings.log_format)
     container = build(settings, encode=encode)
     app = create_app(container=container)
+    # Admission before the app (ADR 0013): head and upgrade deadline, pending cap, header
+    # limits, in protocol subclasses of uvicorn's own (app/web/http_admission, transport).
+    admission = Admission(
+        AdmissionLimits(
+            handshake_timeout_s=settings.handshake_timeout_s,
+            max_pending=settings.max_pending_handshakes,
+            max_header_bytes=settings.max_header_bytes,
+            max_headers=settings.max_headers,
+        )
+    )
     config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         loop="uvloop",
-        http="httptools",
-        ws=ParrotWebSocketProtocol,  # uvicorn's "websockets-sansio": app/web/client_faults.py
+        http=http_protocol_class(settings.http_impl, admission),
+        # h11's own bound on a head it buffers, the same as ours (httptools has none).
+        h11_max_incomplete_event_size=settings.max_header_bytes,
+        # uvicorn's "websockets-sansio" (app/web/transport.py, app/web/client_faults.py); a
+        # peer whose outbound buffer stays full this long is a slow consumer, as with a send
+        # that takes that long.
+        ws=websocket_protocol_class(
+            admission, stall_timeout_s=settings.send_timeout_s, base=ParrotWebSocketProtocol
+        ),
         ws_max_size=settings.max_frame_bytes,
         ws_per_message_deflate=False,
         ws_ping_interval=settings.ping_interval_s,

@@ -75,6 +75,22 @@ class Settings(BaseSettings):
     profanity_extra_redact: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="Comma list of terms added to the redact list."
     )
+    http_impl: Literal["httptools", "h11"] = Field(
+        "httptools", description="HTTP/1.1 parser uvicorn runs; the admission limits hold for both."
+    )
+    handshake_timeout_s: float = Field(
+        5.0,
+        gt=0,
+        description="From accept (or the previous response) to a complete request head, and "
+        "for a WebSocket on to the 101; later: 408 and close.",
+    )
+    max_pending_handshakes: int = Field(
+        1000, ge=1, description="Sockets still in their handshake, beside max_connections."
+    )
+    max_header_bytes: int = Field(
+        16_384, ge=1024, description="Request line and headers, in bytes; more: 431."
+    )
+    max_headers: int = Field(100, ge=8, description="Header fields per request; more: 431.")
     hello_timeout_s: float = Field(10.0, gt=0)
     idle_timeout_s: float = Field(600.0, gt=0)
     ping_interval_s: float = Field(20.0, gt=0)

@@ -48,8 +48,9 @@ class Peer(Sink, Protocol):
         """Frames waiting in the outbox."""
         ...
 
-    def close(self, code: CloseCode, reason: str | None = None) -> None:
-        """Queue a close after what is already queued; later offers are refused."""
+    def close(self, code: CloseCode, reason: str | None = None, *, abort: bool = False) -> None:
+        """Queue a close after what is already queued; later offers are refused. `abort`:
+        drop the transport once the close frame is written, reading nothing more."""
         ...
 
     def offer_before_close(self, frame: str) -> bool:
@@ -156,7 +157,8 @@ class Connections:
         """Answer a refused event with an `error`, then close when the code's row says so; a
         connection that keeps getting denied is closed 1008."""
         if self._chat.sessions.deny(peer.id, denial, ref):
-            peer.close(CloseCode.POLICY, "too many rejected events")
+            # Whatever else this client has sent is not read, only discarded with the socket.
+            peer.close(CloseCode.POLICY, "too many rejected events", abort=True)
         elif (close := denial.code.info.closes_with) is not None:
             peer.close(close)
 

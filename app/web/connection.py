@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections import deque
 from dataclasses import dataclass
 
@@ -18,7 +19,7 @@ from starlette.websockets import WebSocket
 
 from app.domain.codes import CloseCode, close_reason
 from app.ports import Clock, Metrics
-from app.web.transport import ABORT_KEY
+from app.web.transport import ABORT_KEY, STALLED_KEY
 
 log = logging.getLogger("parrotchat.connection")
 
@@ -66,6 +67,8 @@ class Connection:
         self._writer_done = asyncio.Event()
         self.opened_at = clock.monotonic()
         self.events_in = 0
+        # Weak, so that the scope (which the connection holds) does not hold it back.
+        websocket.scope[STALLED_KEY] = weakref.WeakMethod(self.transport_stalled)
 
     @property
     def closing(self) -> bool:
@@ -118,14 +121,27 @@ class Connection:
         self._queued_bytes += len(frame)
         return True
 
-    def close(self, code: CloseCode, reason: str | None = None) -> None:
-        """Queue the close after what is already queued; later offers are refused."""
+    def close(self, code: CloseCode, reason: str | None = None, *, abort: bool = False) -> None:
+        """Queue the close after what is already queued; later offers are refused. With
+        `abort`, the TCP connection is reset once the close frame is written, without waiting
+        for (and reading towards) the peer's reply: for peers we stopped trusting."""
+        if abort:
+            self.websocket.scope[ABORT_KEY] = True
         if self.closing:
             return
         self.close_code = int(code)
         self.closed_by_server = True
         self._queue.append(_Close(int(code), close_reason(code, reason)))
         self._wakeup.set()
+
+    def transport_stalled(self) -> None:
+        """The transport's outbound buffer stayed full for the send timeout, whatever filled
+        it (pongs to a ping flood included): the same verdict as a send that timed out. The
+        transport aborts itself right after."""
+        if self.close_code == CloseCode.SLOW_CONSUMER:
+            return
+        self.close_code = None
+        self._give_up_on_slow_reader()
 
     def _give_up_on_slow_reader(self) -> None:
         """Drop the backlog (counted) and close 4008; the transport is aborted when the
