@@ -4,6 +4,7 @@ forget, and a Redis that can be stopped."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -18,24 +19,29 @@ from app.adapters.redis import (
     RedisUnreachable,
     open_redis,
 )
+from app.domain.events import Envelope
 from app.domain.history import Message
 from app.ports import Gap, GapReason, StoreUnavailable
 from tests.contract.conftest import HISTORY_SIZE, Adapters, redis_adapters
 from tests.contract.helpers import T0, member, until
-from tests.contract.test_history import draft
-from tests.support.redis import RedisServer, start_redis
+from tests.contract.test_history import ROOM_EVENTS, draft
+from tests.support.redis import RedisServer
 
 # Slow to come back, so that what is published after the kill is surely missed live.
 SLOW_LINK = LinkOptions(health_interval_s=0.5, backoff_min_s=0.3, backoff_max_s=0.6)
 
 
-@pytest.fixture
-async def pair(redis_server: RedisServer) -> AsyncIterator[tuple[Adapters, Adapters]]:
-    """A node listening to `lobby` (with a slow reconnect), and another that publishes."""
+@pytest.fixture(params=["pubsub", "sharded"])
+async def pair(
+    redis_server: RedisServer, request: pytest.FixtureRequest
+) -> AsyncIterator[tuple[Adapters, Adapters]]:
+    """A node listening to `lobby` (with a slow reconnect), and another that publishes;
+    on plain pub/sub, or on Redis 7's sharded pub/sub (SSUBSCRIBE/SPUBLISH)."""
     opened: list[RedisAdapters] = []
     prefix = f"t{uuid.uuid4().hex[:10]}:"
-    listener = await redis_adapters(redis_server, prefix, opened, SLOW_LINK)
-    publisher = await redis_adapters(redis_server, prefix, opened, SLOW_LINK)
+    link = dataclasses.replace(SLOW_LINK, sharded=request.param == "sharded")
+    listener = await redis_adapters(redis_server, prefix, opened, link)
+    publisher = await redis_adapters(redis_server, prefix, opened, link)
     await listener.start()
     await listener.broker.subscribe("lobby")
     await publisher.rooms.join("lobby", member("Ann"), capacity=10, now=T0)
@@ -64,6 +70,17 @@ async def kill_pubsub_links(adapters: Adapters) -> None:
 def redis_of(adapters: Adapters) -> RedisAdapters:
     assert adapters.redis is not None
     return adapters.redis
+
+
+async def test_every_room_event_reaches_the_listener(pair: tuple[Adapters, Adapters]) -> None:
+    listener, publisher = pair
+    sent = [Envelope(room="lobby", event=event) for event in ROOM_EVENTS]
+    for envelope in sent:
+        await publisher.broker.publish(envelope)
+    await publish(publisher, 1)
+    await until(lambda: len(listener.delivered) == len(sent) + 1)
+    assert listener.delivered[:-1] == sent
+    assert seqs(listener) == [1]
 
 
 async def test_messages_published_while_the_link_was_down_are_delivered_in_order(
@@ -177,7 +194,7 @@ async def test_a_stopped_redis_fails_commands_fast_and_service_returns_with_it(
                 await redis.broker.publish_message(
                     draft(2), reply_conn=None, reply_ref=None, accepted_at=0
                 )
-        start_redis(own_redis.workdir, port=own_redis.port)
+        own_redis.restart()
         # Redis came back empty: the same client works again, the room is new.
         joined = await redis.rooms.join("lobby", member("Bob"), capacity=10, now=T0 + 1)
         assert joined.created

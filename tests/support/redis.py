@@ -69,6 +69,12 @@ class RedisServer:
                 os.kill(self.process.pid, signal.SIGKILL)
                 self.process.wait(timeout=10)
 
+    def restart(self) -> None:
+        """Stop the server and start an empty one on the same port (this object then
+        stands for the new process, so whoever stops it stops the new one)."""
+        self.stop()
+        self.process = start_redis(self.workdir, port=self.port).process
+
     def pause(self) -> None:
         """Freeze the server (SIGSTOP): connections stay open and nothing answers."""
         os.kill(self.process.pid, signal.SIGSTOP)
