@@ -165,6 +165,9 @@ class Gap:
     room: str
     after_seq: int
     reason: GapReason
+    epoch: str | None = None
+    """The room's epoch now (None when it no longer exists): members who joined this
+    epoch already have everything and need not be sent away."""
 
 
 OnGap = Callable[[Gap], None]

@@ -188,7 +188,7 @@ class RedisBroker:
         if isinstance(event, Message):
             if received.epoch is not None and received.epoch != state.epoch:
                 if state.epoch is not None:
-                    self._gap(room, state.last_seq, GapReason.RECREATED)
+                    self._gap(room, state.last_seq, GapReason.RECREATED, received.epoch)
                     state.last_seq = event.seq - 1
                 state.epoch = received.epoch
             if event.seq <= state.last_seq:
@@ -209,13 +209,13 @@ class RedisBroker:
         the gap when it no longer has it."""
         assert state.last_seq is not None
         if state.epoch is not None and epoch != state.epoch:
-            self._gap(room, state.last_seq, GapReason.RECREATED)
+            self._gap(room, state.last_seq, GapReason.RECREATED, epoch)
             state.epoch, state.last_seq = epoch, history.seq
             return
         state.epoch = epoch
         missing = history.since(state.last_seq)
         if missing is None:
-            self._gap(room, state.last_seq, GapReason.TRIMMED)
+            self._gap(room, state.last_seq, GapReason.TRIMMED, epoch)
             state.last_seq = history.seq if before is None else before - 1
             return
         for message in missing:
@@ -225,12 +225,12 @@ class RedisBroker:
             state.last_seq = message.seq
             self._hand_on(Envelope(room=room, event=message))
 
-    def _gap(self, room: str, after_seq: int, reason: GapReason) -> None:
+    def _gap(self, room: str, after_seq: int, reason: GapReason, epoch: str | None) -> None:
         self.counters.gaps += 1
         log.warning("room %s: messages after seq %d missed (%s)", room, after_seq, reason)
         if self._on_gap is not None:
             try:
-                self._on_gap(Gap(room=room, after_seq=after_seq, reason=reason))
+                self._on_gap(Gap(room=room, after_seq=after_seq, reason=reason, epoch=epoch))
             except Exception:
                 log.exception("the gap handler failed")
 

@@ -81,8 +81,6 @@ class RedisHistoryStore:
 
     async def since(self, room: str, seq: int) -> list[Message] | None:
         _, history = await self.read(room)
-        if history.seq == 0 and not history.latest():
-            return [] if seq == 0 else None
         return history.since(seq)
 
     async def before(self, room: str, seq: int | None, limit: int) -> tuple[list[Message], bool]:

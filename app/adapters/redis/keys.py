@@ -68,7 +68,4 @@ def listing_member(room: str, last_message_at: float | None) -> str:
     """
     when = max(last_message_at or 0.0, 0.0) + 0.0  # + 0.0 turns -0.0 into 0.0
     inverted = bytes(255 - b for b in struct.pack(">d", when))
-    return inverted.hex() + room
-
-
-LISTING_TIME_CHARS = 16
+    return inverted.hex() + room  # list.lua strips these 16 characters again

@@ -81,6 +81,9 @@ class RedisRoomStore:
 
     async def join(self, room: str, member: Member, *, capacity: int, now: float) -> JoinOutcome:
         self._keys.room_base(room)
+        if "/" in member.conn_id:
+            # The node index stores room/conn_id/key and splits at the first two slashes.
+            raise ValueError(f"a connection id has no '/': {member.conn_id!r}")
         reply = await self._scripts.run(
             "join",
             room,

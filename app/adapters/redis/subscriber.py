@@ -136,6 +136,11 @@ class Subscriber:
                 # confirms (and reads) again.
                 failures += 1
                 log.warning("pub/sub link lost (%s); reconnecting", exc)
+            except Exception:
+                # A bug in a handler must not end the node's only reader: start over, which
+                # re-reads every room's history.
+                failures += 1
+                log.exception("pub/sub reader failed; reconnecting")
             finally:
                 self.connected.clear()
                 self._conn = None
