@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from app.domain.policies.names import name_key
 from app.ports import RoomListing
 from tests.contract.conftest import Adapters
@@ -68,3 +70,36 @@ async def test_the_listing_pages_and_follows_changes(adapters: Adapters) -> None
     page, _ = await adapters.rooms.list_rooms(limit=10, offset=3)
     assert [r.name for r in page] == ["room-1", "room-3", "room-6"]
     assert page[1].last_message_at == T0 + 200
+
+
+async def test_the_index_always_matches_a_full_sort(adapters: Adapters) -> None:
+    rng = random.Random(12)
+    names = [f"room-{i}" for i in range(6)]
+    members: dict[str, set[str]] = {name: set() for name in names}
+    last: dict[str, float | None] = {}
+    for step in range(300):
+        room = rng.choice(names)
+        guest = f"g{rng.randrange(6)}"
+        now = T0 + step * rng.choice([0.0, 0.001, 1.0])  # ties in time happen too
+        action = rng.random()
+        if action < 0.5 and guest not in members[room]:
+            await adapters.rooms.join(room, member(guest), capacity=100, now=now)
+            if not members[room]:
+                last[room] = None
+            members[room].add(guest)
+        elif action < 0.8 and guest in members[room]:
+            await adapters.rooms.leave(room, name_key(guest), now=now)
+            members[room].discard(guest)
+        elif members[room]:
+            who = next(iter(members[room]))
+            await adapters.rooms.touch(room, name_key(who), now=now, sent_message=True)
+            last[room] = now
+        expected = sorted(
+            (r for r in names if members[r]),
+            key=lambda r: (-len(members[r]), -(last[r] or 0.0), r),
+        )
+        page, total = await adapters.rooms.list_rooms(limit=100, offset=0)
+        assert [(p.name, p.members, p.last_message_at) for p in page] == [
+            (r, len(members[r]), last[r]) for r in expected
+        ]
+        assert total == len(expected)

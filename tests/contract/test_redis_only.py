@@ -224,3 +224,32 @@ async def test_a_frozen_redis_times_out_instead_of_hanging(own_redis: RedisServe
     finally:
         own_redis.resume()
         await redis.close()
+
+
+async def test_a_rooms_keys_share_its_hash_tag_as_documented(
+    pair: tuple[Adapters, Adapters],
+) -> None:
+    _, publisher = pair
+    redis = redis_of(publisher)
+    rooms = publisher.rooms
+    await rooms.join("lobby", member("Bob"), capacity=10, now=T0)
+    await rooms.join("lobby", member("Cat"), capacity=10, now=T0)
+    await rooms.typing("lobby", "bob", now=T0)
+    await rooms.touch("lobby", "ann", now=T0 + 1, sent_message=True)
+    await publish(publisher, 1)
+    await rooms.evict("lobby", "ann", "cat", ban=False, cooldown_s=60, now=T0 + 2)
+    await rooms.evict("lobby", "ann", "bob", ban=True, cooldown_s=60, now=T0 + 3)
+    found = {k async for k in redis.client.scan_iter(match=publisher.prefix + "*")}
+    tagged = {k for k in found if k.startswith(publisher.prefix + "{lobby}:")}
+    parts = {k.removeprefix(publisher.prefix + "{lobby}:") for k in tagged}
+    # Every part of docs/operations.md's table that this room uses now (live members,
+    # departures, a ban, a cooldown, history); typing ended with Bob's eviction.
+    assert parts == {
+        "meta", "order", "mem", "act", "live", "gone", "gonen", "bank", "banc", "cdk",
+        "cdc", "seq", "log",
+    }  # fmt: skip
+    assert found - tagged == {
+        publisher.prefix + "rooms",
+        publisher.prefix + "due",
+        publisher.prefix + "node:n1:m",
+    }

@@ -47,6 +47,25 @@ async def test_a_name_is_taken_whatever_its_case_or_look_alikes(
     assert [m.name for m in snapshot.members] == ["Ann"]
 
 
+async def test_of_two_clients_taking_one_name_at_once_exactly_one_wins(adapters: Adapters) -> None:
+    assert adapters.peer is not None
+    other = await adapters.peer()
+    await adapters.rooms.join("lobby", member("Keeper"), capacity=100, now=T0)
+    for round_ in range(20):
+        name = f"Guest{round_}"
+        results = await asyncio.gather(
+            adapters.rooms.join("lobby", member(name, conn="a"), capacity=100, now=T0),
+            other.rooms.join("lobby", member(name.upper(), conn="b"), capacity=100, now=T0),
+            return_exceptions=True,
+        )
+        refused = [r for r in results if isinstance(r, ChatError)]
+        assert len(refused) == 1
+        assert refused[0].code is ErrorCode.NAME_TAKEN
+    snapshot = await adapters.rooms.snapshot("lobby", now=T0)
+    assert snapshot is not None
+    assert len(snapshot.members) == 21
+
+
 async def test_exactly_capacity_of_150_concurrent_joins_from_two_clients_get_in(
     adapters: Adapters,
 ) -> None:
