@@ -9,11 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from app.domain.events import Envelope
-from app.domain.history import Message
+from app.domain.history import Message, MessageDraft
 from app.domain.model import Departure, LeaveChange, Member
+
+
+class StoreUnavailable(Exception):
+    """A port could not reach the store behind it (Redis down, a timeout, a dropped
+    connection). After a timeout the step may or may not have happened; the caller tells
+    its client (`service_unavailable`) rather than guess."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +33,21 @@ class RoomSnapshot:
     capacity: int
     members: list[Member]
     recent: list[Departure]
-    typing: list[str]
+    typing: list[str]  # in no particular order
 
     @property
     def owner(self) -> str | None:
         return self.members[0].name if self.members else None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomListing:
+    """One row of the room listing, read from the listing index (no snapshot needed)."""
+
+    name: str
+    members: int
+    created_at: float
+    last_message_at: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +90,10 @@ class RoomStore(Protocol):
         """The room as it is now, or None when it does not exist."""
         ...
 
-    async def list_rooms(self, *, now: float) -> list[RoomSnapshot]:
-        """Every room that exists."""
+    async def list_rooms(self, *, limit: int, offset: int) -> tuple[list[RoomListing], int]:
+        """A page of rooms busiest first (members desc, then last message desc, a room
+        without messages last, then name asc), and how many rooms exist. Served from an
+        index kept as rooms change: O(limit + log n), not a sort per call."""
         ...
 
     async def count(self) -> int:
@@ -82,7 +101,8 @@ class RoomStore(Protocol):
         ...
 
     async def touch(self, room: str, key: str, *, now: float, sent_message: bool = False) -> bool:
-        """Record activity (a message also ends typing); True when back from away."""
+        """Record activity (a message also ends typing and becomes the room's
+        last_message_at); True when back from away."""
         ...
 
     async def typing(self, room: str, key: str, *, now: float) -> bool:
@@ -129,19 +149,94 @@ class HistoryStore(Protocol):
 Deliver = Callable[[Envelope], None]
 
 
-class Broker(Protocol):
-    """Room fan-out across nodes: what one node publishes, every node's Hub delivers."""
+class GapReason(StrEnum):
+    TRIMMED = "trimmed"
+    """Messages after `after_seq` are no longer kept in the room's history."""
+    RECREATED = "recreated"
+    """The room was deleted (and maybe created again, with a new epoch) meanwhile."""
 
-    async def start(self, deliver: Deliver) -> None:
-        """Begin delivering published envelopes to `deliver`."""
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """This node's members of `room` may have missed messages after `after_seq` that the
+    broker could not deliver from history. The handler should send those members away to
+    resume (they rejoin with since/epoch and get recovered: false, or the new epoch)."""
+
+    room: str
+    after_seq: int
+    reason: GapReason
+    epoch: str | None = None
+    """The room's epoch now (None when it no longer exists): members who joined this
+    epoch already have everything and need not be sent away."""
+
+
+OnGap = Callable[[Gap], None]
+
+
+class Broker(Protocol):
+    """Room fan-out across nodes: what one node publishes, every node's Hub delivers.
+
+    A node receives the rooms it subscribed to. Messages of one room arrive in seq order,
+    each once; a message the node missed (its link to the other nodes dropped, or a seq
+    jumped) is delivered from history before later ones, or reported to `on_gap` when it
+    is no longer kept."""
+
+    async def start(self, deliver: Deliver, on_gap: OnGap | None = None) -> None:
+        """Begin delivering published envelopes to `deliver` (and gaps to `on_gap`)."""
         ...
 
     async def publish(self, envelope: Envelope) -> None:
         """Send an envelope to every node (this one included)."""
         ...
 
+    async def publish_message(
+        self,
+        draft: MessageDraft,
+        *,
+        reply_conn: str | None,
+        reply_ref: str | None,
+        accepted_at: float,
+    ) -> Message:
+        """In one atomic step: take the room's next seq, keep the numbered message in its
+        history (capped at the history size) and publish it; return the message."""
+        ...
+
+    async def subscribe(self, room: str) -> None:
+        """Listen to `room` on this node; returns once the subscription is confirmed, so
+        nothing published afterwards is missed. Calls are counted: the node listens while
+        it has made more subscribe than unsubscribe calls for the room."""
+        ...
+
+    async def unsubscribe(self, room: str) -> None:
+        """Undo one subscribe call."""
+        ...
+
     async def close(self) -> None:
         """Stop delivering; release connections."""
+        ...
+
+
+class NodeRegistry(Protocol):
+    """Which nodes are alive, and removing the members of those that died.
+
+    A member records its node (`Member.node_id`); the store indexes memberships per node.
+    Nodes' clocks must agree to well within a TTL (NTP): liveness is judged by `now`."""
+
+    async def heartbeat(self, node_id: str, *, now: float, ttl_s: float) -> bool:
+        """The node is alive until `now + ttl_s`. True when it was alive already; False on
+        its first beat and when it had been presumed dead (its TTL ran out), in which case
+        survivors may have removed its members and it must send its clients away."""
+        ...
+
+    async def dead_nodes(self, *, now: float) -> list[str]:
+        """Nodes whose TTL ran out and that have not been forgotten yet."""
+        ...
+
+    async def reap(self, node_id: str, *, now: float) -> list[tuple[str, LeaveChange]]:
+        """Remove every membership of a dead node (handing ownership over, deleting rooms
+        that emptied with their history), then forget the node. Each removed membership is
+        returned, as (room, change), to exactly one of several concurrent reapers, which
+        announces it. Nothing happens to a node that is alive again."""
         ...
 
 

@@ -10,12 +10,13 @@ import dataclasses
 import secrets
 from collections.abc import Callable
 
-from app.domain.codes import ErrorCode
-from app.domain.errors import ChatError
+from sortedcontainers import SortedList
+
+from app.domain import refusals
 from app.domain.events import Envelope
-from app.domain.history import History, Message
+from app.domain.history import History, Message, MessageDraft
 from app.domain.model import LeaveChange, Member, Room
-from app.ports import Deliver, JoinOutcome, PresenceChange, RoomSnapshot
+from app.ports import Deliver, JoinOutcome, OnGap, PresenceChange, RoomListing, RoomSnapshot
 
 
 def new_epoch() -> str:
@@ -34,6 +35,14 @@ def _snapshot(room: Room, now: float) -> RoomSnapshot:
     )
 
 
+# Busiest first: more members, then a later last message (none sorts as 0), then name.
+_ListingKey = tuple[int, float, str]
+
+
+def _listing_key(room: Room) -> _ListingKey:
+    return (-len(room.members), -max(room.last_message_at or 0.0, 0.0), room.name)
+
+
 class MemoryRoomStore:
     def __init__(
         self, *, recent_max: int = 20, epoch_factory: Callable[[], str] = new_epoch
@@ -41,6 +50,32 @@ class MemoryRoomStore:
         self._rooms: dict[str, Room] = {}
         self._recent_max = recent_max
         self._epoch_factory = epoch_factory
+        # The listing, kept sorted as rooms change so that a page costs O(log n + limit).
+        self._listing: SortedList[_ListingKey] = SortedList()
+        self._listed: dict[str, _ListingKey] = {}
+        # node id -> (room, member key) of that node's memberships, for reaping dead nodes.
+        self._by_node: dict[str, set[tuple[str, str]]] = {}
+
+    def _relist(self, room: Room) -> None:
+        old = self._listed.pop(room.name, None)
+        if old is not None:
+            self._listing.remove(old)
+        if room.members:
+            key = self._listed[room.name] = _listing_key(room)
+            self._listing.add(key)
+
+    def _forget(self, room: Room, key: str, node_id: str) -> None:
+        memberships = self._by_node.get(node_id)
+        if memberships is not None:
+            memberships.discard((room.name, key))
+            if not memberships:
+                del self._by_node[node_id]
+
+    def _removed(self, room: Room, member: Member, change: LeaveChange) -> None:
+        self._forget(room, member.key, member.node_id)
+        if change.room_empty:
+            del self._rooms[room.name]
+        self._relist(room)
 
     async def join(self, room: str, member: Member, *, capacity: int, now: float) -> JoinOutcome:
         current = self._rooms.get(room)
@@ -55,16 +90,33 @@ class MemoryRoomStore:
             )
         current.admit(member, now)
         self._rooms[room] = current
+        self._by_node.setdefault(member.node_id, set()).add((room, member.key))
+        self._relist(current)
         return JoinOutcome(created=created, room=_snapshot(current, now))
 
     async def leave(self, room: str, key: str, *, now: float) -> LeaveChange | None:
         current = self._rooms.get(room)
-        if current is None:
+        member = None if current is None else current.members.get(key)
+        if current is None or member is None:
             return None
         change = current.remove(key, now)
-        if change is not None and change.room_empty:
-            del self._rooms[room]
+        assert change is not None  # the member was there a line ago
+        self._removed(current, member, change)
         return change
+
+    def remove_node_members(self, node_id: str, *, now: float) -> list[tuple[str, LeaveChange]]:
+        """Every membership of `node_id` removed (for MemoryNodeRegistry.reap)."""
+        changes = []
+        for room_name, key in sorted(self._by_node.pop(node_id, set())):
+            current = self._rooms.get(room_name)
+            member = None if current is None else current.members.get(key)
+            if current is None or member is None or member.node_id != node_id:
+                continue
+            change = current.remove(key, now)
+            assert change is not None
+            self._removed(current, member, change)
+            changes.append((room_name, change))
+        return changes
 
     async def evict(
         self,
@@ -78,20 +130,36 @@ class MemoryRoomStore:
     ) -> tuple[Member, LeaveChange]:
         current = self._rooms.get(room)
         if current is None:
-            raise ChatError(ErrorCode.NOT_IN_ROOM, "you are not in this room", room=room)
+            raise refusals.not_in_room(room)
         target, change = current.evict(actor_key, target_key, now, ban=ban, cooldown_s=cooldown_s)
+        self._removed(current, target, change)
         return dataclasses.replace(target), change
 
     async def snapshot(self, room: str, *, now: float) -> RoomSnapshot | None:
         current = self._rooms.get(room)
         return None if current is None else _snapshot(current, now)
 
-    async def list_rooms(self, *, now: float) -> list[RoomSnapshot]:
-        return [_snapshot(r, now) for r in self._rooms.values()]
+    async def list_rooms(self, *, limit: int, offset: int) -> tuple[list[RoomListing], int]:
+        rooms = [self._rooms[name] for _, _, name in self._listing.islice(offset, offset + limit)]
+        page = [
+            RoomListing(
+                name=r.name,
+                members=len(r.members),
+                created_at=r.created_at,
+                last_message_at=r.last_message_at,
+            )
+            for r in rooms
+        ]
+        return page, len(self._listing)
 
     async def touch(self, room: str, key: str, *, now: float, sent_message: bool = False) -> bool:
         current = self._rooms.get(room)
-        return current is not None and current.touch(key, now, sent_message=sent_message)
+        if current is None:
+            return False
+        came_back = current.touch(key, now, sent_message=sent_message)
+        if sent_message and key in current.members:
+            self._relist(current)
+        return came_back
 
     async def typing(self, room: str, key: str, *, now: float) -> bool:
         current = self._rooms.get(room)
@@ -128,6 +196,13 @@ class MemoryHistoryStore:
         history.append(message)
         return message
 
+    def append_draft(self, draft: MessageDraft) -> Message:
+        """Number and keep a draft (for MemoryBroker.publish_message)."""
+        history = self._history(draft.room)
+        message = draft.numbered(history.next_seq())
+        history.append(message)
+        return message
+
     async def latest_seq(self, room: str) -> int:
         history = self._histories.get(room)
         return 0 if history is None else history.seq
@@ -155,18 +230,51 @@ class MemoryHistoryStore:
 
 
 class MemoryBroker:
-    """One node: a published envelope is delivered at once, on the publisher's turn."""
+    """One node: a published envelope is delivered at once, on the publisher's turn, so
+    nothing can be missed and subscriptions need no bookkeeping."""
 
-    def __init__(self) -> None:
+    def __init__(self, history: MemoryHistoryStore | None = None) -> None:
+        # publish_message numbers messages in this store; None until the services use it.
+        self._history = history
         self._deliver: Deliver | None = None
 
-    async def start(self, deliver: Deliver) -> None:
+    async def start(self, deliver: Deliver, on_gap: OnGap | None = None) -> None:
         self._deliver = deliver
 
     async def publish(self, envelope: Envelope) -> None:
         if self._deliver is None:
             raise RuntimeError("broker not started")
         self._deliver(envelope)
+
+    async def publish_message(
+        self,
+        draft: MessageDraft,
+        *,
+        reply_conn: str | None,
+        reply_ref: str | None,
+        accepted_at: float,
+    ) -> Message:
+        if self._deliver is None:
+            raise RuntimeError("broker not started")
+        if self._history is None:
+            raise RuntimeError("MemoryBroker(history=...) is needed for publish_message")
+        message = self._history.append_draft(draft)
+        self._deliver(
+            Envelope(
+                room=draft.room,
+                event=message,
+                reply_conn=reply_conn,
+                reply_ref=reply_ref,
+                accepted_at=accepted_at,
+            )
+        )
+        return message
+
+    async def subscribe(self, room: str) -> None:
+        pass
+
+    async def unsubscribe(self, room: str) -> None:
+        pass
 
     async def close(self) -> None:
         self._deliver = None

@@ -22,6 +22,30 @@ class Message:
     ts: float
 
 
+@dataclass(frozen=True, slots=True)
+class MessageDraft:
+    """A message accepted for a room but not numbered yet: the broker takes its seq in the
+    same step that stores and publishes it (Broker.publish_message)."""
+
+    room: str
+    id: str
+    author: str
+    text: str
+    html: str
+    ts: float
+
+    def numbered(self, seq: int) -> Message:
+        return Message(
+            room=self.room,
+            seq=seq,
+            id=self.id,
+            author=self.author,
+            text=self.text,
+            html=self.html,
+            ts=self.ts,
+        )
+
+
 class History:
     """Keeps the newest `size` messages; `seq` grows by exactly one per appended message."""
 

@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from app.domain.codes import ErrorCode
-from app.domain.errors import ChatError
+from app.domain import refusals
 from app.domain.timefmt import ceil_ms
 
 RECENT_DEPARTURE_S = 600.0
@@ -36,6 +35,9 @@ class Member:
     joined_at: float
     last_active_at: float
     away: bool = False
+    # The node whose connection this is: when that node dies, the survivors remove the
+    # member (NodeRegistry.reap). Empty on a single node.
+    node_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ class Room:
     created_at: float
     capacity: int
     recent_max: int = 20
+    last_message_at: float | None = None
     members: dict[str, Member] = field(default_factory=dict)
     # Insertion-ordered, oldest first: departures and exclusions are appended as they happen.
     departures: dict[str, Departure] = field(default_factory=dict)
@@ -99,29 +102,16 @@ class Room:
         """Add `member`, or raise when the room, a ban or a cooldown refuses them."""
         key = member.key
         if key in self.members:
-            raise ChatError(
-                ErrorCode.NAME_TAKEN,
-                f"the name {member.name!r} is already used in this room",
-                room=self.name,
-            )
+            raise refusals.name_taken(self.name, member.name)
         if key in self.bans_by_key or member.conn_id in self.bans_by_conn:
-            raise ChatError(ErrorCode.BANNED, "you are banned from this room", room=self.name)
+            raise refusals.banned(self.name)
         until = max(
             self.cooldown_by_key.get(key, 0.0), self.cooldown_by_conn.get(member.conn_id, 0.0)
         )
         if until > now:
-            raise ChatError(
-                ErrorCode.KICKED,
-                "you were kicked from this room and may not rejoin yet",
-                room=self.name,
-                retry_after_ms=ceil_ms(until - now),
-            )
+            raise refusals.kicked(self.name, ceil_ms(until - now))
         if len(self.members) >= self.capacity:
-            raise ChatError(
-                ErrorCode.ROOM_FULL,
-                f"the room is full ({self.capacity} members)",
-                room=self.name,
-            )
+            raise refusals.room_full(self.name, self.capacity)
         self.members[key] = member
         self.departures.pop(key, None)
 
@@ -154,6 +144,7 @@ class Room:
             return False
         member.last_active_at = now
         if sent_message:
+            self.last_message_at = now
             self._typing.pop(key, None)
         if member.away:
             member.away = False
@@ -178,18 +169,12 @@ class Room:
         `cooldown_s` by name key and by connection."""
         owner = self.owner
         if owner is None or owner.key != actor_key:
-            raise ChatError(
-                ErrorCode.NOT_OWNER, "only the room's owner may do that", room=self.name
-            )
+            raise refusals.not_owner(self.name)
         if target_key == actor_key:
-            raise ChatError(
-                ErrorCode.CANNOT_TARGET_SELF, "you cannot do that to yourself", room=self.name
-            )
+            raise refusals.cannot_target_self(self.name)
         target = self.members.get(target_key)
         if target is None:
-            raise ChatError(
-                ErrorCode.MEMBER_NOT_FOUND, "nobody by that name is in this room", room=self.name
-            )
+            raise refusals.member_not_found(self.name)
         if ban:
             _remember(self.bans_by_key, target_key, None)
             _remember(self.bans_by_conn, target.conn_id, None)

@@ -48,9 +48,11 @@ class Peer(Sink, Protocol):
         """Frames waiting in the outbox."""
         ...
 
-    def close(self, code: CloseCode, reason: str | None = None, *, abort: bool = False) -> None:
-        """Queue a close after what is already queued; later offers are refused. `abort`:
-        drop the transport once the close frame is written, reading nothing more."""
+    def close(
+        self, code: CloseCode, reason: str | None = None, *, discard_input: bool = False
+    ) -> None:
+        """Queue a close after what is already queued; later offers are refused.
+        `discard_input`: after the close, the client is no longer listened to."""
         ...
 
     def offer_before_close(self, frame: str) -> bool:
@@ -158,7 +160,7 @@ class Connections:
         connection that keeps getting denied is closed 1008."""
         if self._chat.sessions.deny(peer.id, denial, ref):
             # Whatever else this client has sent is not read, only discarded with the socket.
-            peer.close(CloseCode.POLICY, "too many rejected events", abort=True)
+            peer.close(CloseCode.POLICY, "too many rejected events", discard_input=True)
         elif (close := denial.code.info.closes_with) is not None:
             peer.close(close)
 

@@ -36,19 +36,19 @@ class RoomQueries:
         self._clock = clock
 
     async def list_rooms(self, *, limit: int, offset: int) -> tuple[list[RoomSummary], int]:
-        """Rooms busiest first (most members, then most recent message, then name)."""
-        snapshots = await self._rooms.list_rooms(now=self._clock.now())
+        """Rooms busiest first (most members, then most recent message, then name), one
+        page from the store's listing index."""
+        page, total = await self._rooms.list_rooms(limit=limit, offset=offset)
         summaries = [
             RoomSummary(
-                name=s.name,
-                members=len(s.members),
-                created_at=s.created_at,
-                last_message_at=await self._history.last_message_at(s.name),
+                name=r.name,
+                members=r.members,
+                created_at=r.created_at,
+                last_message_at=r.last_message_at,
             )
-            for s in snapshots
+            for r in page
         ]
-        summaries.sort(key=lambda r: (-r.members, -(r.last_message_at or 0.0), r.name))
-        return summaries[offset : offset + limit], len(summaries)
+        return summaries, total
 
     async def room_stats(self, name: str) -> RoomStats | None:
         """Stats of one room; None when it does not exist. Raises ChatError for a bad name."""

@@ -19,7 +19,7 @@ from starlette.websockets import WebSocket
 
 from app.domain.codes import CloseCode, close_reason
 from app.ports import Clock, Metrics
-from app.web.transport import ABORT_KEY, STALLED_KEY
+from app.web.transport import ABORT_KEY, DISCARD_KEY, STALLED_KEY
 
 log = logging.getLogger("parrotchat.connection")
 
@@ -121,12 +121,14 @@ class Connection:
         self._queued_bytes += len(frame)
         return True
 
-    def close(self, code: CloseCode, reason: str | None = None, *, abort: bool = False) -> None:
+    def close(
+        self, code: CloseCode, reason: str | None = None, *, discard_input: bool = False
+    ) -> None:
         """Queue the close after what is already queued; later offers are refused. With
-        `abort`, the TCP connection is reset once the close frame is written, without waiting
-        for (and reading towards) the peer's reply: for peers we stopped trusting."""
-        if abort:
-            self.websocket.scope[ABORT_KEY] = True
+        `discard_input`, whatever the peer sends after our close is dropped unparsed and the
+        socket let go a moment later (app/web/transport.py): for peers we stopped trusting."""
+        if discard_input:
+            self.websocket.scope[DISCARD_KEY] = True
         if self.closing:
             return
         self.close_code = int(code)

@@ -45,6 +45,11 @@ from uvicorn.server import ServerState
 from app.web.admission import Admission, Ticket, http_refusal
 
 ABORT_KEY = "parrotchat.abort"
+# Set by the application for a peer it closed for abuse: once our close frame is out, what the
+# peer sends is dropped unparsed, and the socket is let go after DISCARD_LINGER_S (time for the
+# close frame to arrive; an immediate reset could destroy it in the peer's receive buffer).
+DISCARD_KEY = "parrotchat.discard_input"
+DISCARD_LINGER_S = 1.0
 STALLED_KEY = "parrotchat.transport_stalled"
 # The most received bytes parsed in one turn of the event loop. A read can bring 256 KiB:
 # thousands of small frames, parsed in one callback (tens of milliseconds) before any other
@@ -77,6 +82,9 @@ class AbortingWebSocketProtocol(WebSocketsSansIOProtocol):
             self._ticket = self.admission.adopt(transport, self, self._handshake_expired)
 
     def data_received(self, data: bytes) -> None:
+        if self.close_sent and self._discarding():
+            self._unparsed.clear()
+            return
         if self._unparsed:  # reading resumed while a burst is still being parsed
             self._unparsed += data
             self.transport.pause_reading()
@@ -89,8 +97,12 @@ class AbortingWebSocketProtocol(WebSocketsSansIOProtocol):
         super().data_received(data)
         self._settle_handshake()
 
+    def _discarding(self) -> bool:
+        scope = cast(dict[str, Any], getattr(self, "scope", {}))
+        return bool(scope.get(DISCARD_KEY))
+
     def _parse_more(self) -> None:
-        if self.transport.is_closing():
+        if self.transport.is_closing() or (self.close_sent and self._discarding()):
             self._unparsed.clear()
             return
         chunk = bytes(self._unparsed[:READ_SLICE])
@@ -181,7 +193,8 @@ class AbortingWebSocketProtocol(WebSocketsSansIOProtocol):
         self._hold_reading()  # uvicorn resumes reading after a close, to see the reply
         if message["type"] == "websocket.close" and self.close_timer is not None:
             self.close_timer.cancel()
-            self.close_timer = self.loop.call_later(self.close_timeout, self.transport.abort)
+            linger = DISCARD_LINGER_S if self._discarding() else self.close_timeout
+            self.close_timer = self.loop.call_later(linger, self.transport.abort)
 
     def keepalive_timeout(self) -> None:
         super().keepalive_timeout()

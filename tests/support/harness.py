@@ -66,7 +66,9 @@ class RecordingPeer(RecordingSink):
         self.frames.append(frame)
         return True
 
-    def close(self, code: CloseCode, reason: str | None = None, *, abort: bool = False) -> None:
+    def close(
+        self, code: CloseCode, reason: str | None = None, *, discard_input: bool = False
+    ) -> None:
         if self.close_code is None:
             self.close_code = int(code)
 
