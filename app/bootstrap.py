@@ -1,13 +1,18 @@
 """The composition root: the one place that reads Settings and wires ports to adapters.
 
 The web edge hands in the wire encoder (the Hub encodes each event once per broadcast), so
-nothing here imports app.web. Tests pass fakes (a ManualClock, a store) as keyword arguments;
-everything else gets its default adapter.
+nothing here imports app.web. With PARROT_REDIS_URL the stores, the broker and the node
+registry are the Redis adapters (every process on that Redis is one chat), else the
+in-memory ones. Tests pass fakes (a ManualClock, metrics) as keyword arguments; everything
+else gets its default adapter.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
@@ -15,16 +20,27 @@ from prometheus_client import CollectorRegistry
 from app.adapters import otel
 from app.adapters.clock import SystemClock
 from app.adapters.memory import MemoryBroker, MemoryHistoryStore, MemoryRoomStore
+from app.adapters.memory_nodes import MemoryNodeRegistry
 from app.adapters.prometheus import PrometheusMetrics
+from app.adapters.redis import LinkOptions, RedisOptions, build_redis
 from app.adapters.wordlists import build_profanity_filter
 from app.container import Container
 from app.domain.model import roster_chars_bound
 from app.domain.policies.markdown import render_html
 from app.domain.policies.names import NAME_MAX_CHARS
-from app.ports import Broker, Clock, HistoryStore, Metrics, RoomStore
+from app.ports import (
+    Broker,
+    BrokerFigures,
+    Clock,
+    HistoryStore,
+    Metrics,
+    NodeRegistry,
+    RoomStore,
+)
 from app.services.chat import ChatContext, ChatLimits, ChatService
 from app.services.connections import Connections
 from app.services.hub import Encoder, Hub
+from app.services.node import Node
 from app.services.rooms import RoomQueries
 from app.settings import Settings
 
@@ -33,23 +49,94 @@ class ConfigurationError(Exception):
     """The settings ask for something this build cannot do."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Store:
+    rooms: RoomStore
+    history: HistoryStore
+    broker: Broker
+    nodes: NodeRegistry
+    open: Callable[[], Awaitable[None]]
+    close: Callable[[], Awaitable[None]]
+
+
+async def _nothing() -> None:
+    return None
+
+
+def redis_options(settings: Settings) -> RedisOptions:
+    return RedisOptions(
+        url=settings.redis_url,
+        command_timeout_s=settings.redis_timeout_s,
+        connect_timeout_s=settings.redis_timeout_s,
+    )
+
+
+def check_store(settings: Settings) -> None:
+    """Before the server starts: with PARROT_REDIS_URL, Redis must answer (RedisUnreachable,
+    one line, for the entry point to print and exit on)."""
+    if not settings.redis_url:
+        return
+
+    async def ping() -> None:
+        adapters = build_redis(redis_options(settings), clock=SystemClock(), history_size=1)
+        await adapters.ping()
+        await adapters.client.aclose()
+
+    asyncio.run(ping())
+
+
+def _redis_store(settings: Settings, clock: Clock, metrics: Metrics) -> _Store:
+    redis = build_redis(
+        redis_options(settings),
+        clock=clock,
+        history_size=settings.history_size,
+        recent_max=settings.recent_departures,
+        prefix=settings.redis_prefix,
+        link=LinkOptions(
+            # A frozen Redis is noticed within a heartbeat; a subscription that Redis does
+            # not confirm in time fails the join like any other store call.
+            health_interval_s=settings.heartbeat_interval_s,
+            subscribe_timeout_s=settings.redis_timeout_s,
+        ),
+        observe=metrics.store_latency,
+    )
+    broker = redis.broker
+
+    def figures() -> BrokerFigures:
+        counters = broker.counters
+        return BrokerFigures(
+            published=counters.published,
+            received=counters.received,
+            repaired=counters.repaired,
+            gaps=counters.gaps,
+            reconnects=broker.reconnects,
+        )
+
+    metrics.watch_broker(figures)
+    return _Store(redis.rooms, redis.history, broker, redis.nodes, redis.ping, redis.close)
+
+
+def _memory_store(settings: Settings) -> _Store:
+    rooms = MemoryRoomStore(recent_max=settings.recent_departures)
+    history = MemoryHistoryStore(size=settings.history_size)
+    return _Store(
+        rooms,
+        history,
+        MemoryBroker(history),
+        MemoryNodeRegistry(rooms, history),
+        _nothing,
+        _nothing,
+    )
+
+
 def build(
     settings: Settings,
     *,
     encode: Encoder,
     clock: Clock | None = None,
-    rooms: RoomStore | None = None,
-    history: HistoryStore | None = None,
-    broker: Broker | None = None,
     metrics: Metrics | None = None,
     tracer_provider: TracerProvider | None = None,
 ) -> Container:
-    if settings.redis_url:
-        # Two processes on separate memories would look like one chat and silently be two.
-        raise ConfigurationError(
-            "PARROT_REDIS_URL is set, but this version has no Redis adapter yet: "
-            "unset it and run a single process"
-        )
     roster = roster_chars_bound(
         settings.max_room_members, settings.recent_departures, NAME_MAX_CHARS
     )
@@ -60,13 +147,15 @@ def build(
             f"PARROT_OUTBOX_MAX_BYTES of at least {2 * roster} (a full room's joined reply)"
         )
     clock = clock or SystemClock()
-    rooms = rooms or MemoryRoomStore(recent_max=settings.recent_departures)
-    history = history or MemoryHistoryStore(size=settings.history_size)
-    broker = broker or MemoryBroker()
     registry: CollectorRegistry | None = None
     if metrics is None:
         prometheus = PrometheusMetrics()
         metrics, registry = prometheus, prometheus.registry
+    # With PARROT_REDIS_URL every process on that Redis is one chat; else one in memory.
+    store = (
+        _redis_store(settings, clock, metrics) if settings.redis_url else _memory_store(settings)
+    )
+    rooms, history, broker = store.rooms, store.history, store.broker
     # Tracing follows the standard OTEL_* variables unless a test hands in its own provider.
     tracer_provider = tracer_provider or otel.provider_from_env()
     tracer = otel.tracer_for(tracer_provider)
@@ -79,6 +168,7 @@ def build(
         clock=clock,
         metrics=metrics,
         tracer=tracer,
+        node_id=settings.node_id,
         limits=ChatLimits(
             max_message_chars=settings.max_message_chars,
             history_size=settings.history_size,
@@ -112,6 +202,17 @@ def build(
         hello_timeout_s=settings.hello_timeout_s,
         idle_timeout_s=settings.idle_timeout_s,
     )
+    node = Node(
+        node_id=settings.node_id,
+        nodes=store.nodes,
+        chat=chat,
+        hub=hub,
+        connections=connections,
+        clock=clock,
+        metrics=metrics,
+        heartbeat_interval_s=settings.heartbeat_interval_s,
+        ttl_s=settings.node_ttl_s,
+    )
     return Container(
         settings=settings,
         clock=clock,
@@ -127,4 +228,8 @@ def build(
         chat=chat,
         queries=RoomQueries(rooms=rooms, history=history, clock=clock),
         connections=connections,
+        nodes=store.nodes,
+        node=node,
+        open_store=store.open,
+        close_store=store.close,
     )

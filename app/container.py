@@ -7,16 +7,17 @@ built; routes reach it through one FastAPI dependency (`app.web.deps.ContainerDe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
-from app.ports import Broker, Clock, HistoryStore, Metrics, RoomStore, Tracer
+from app.ports import Broker, Clock, HistoryStore, Metrics, NodeRegistry, RoomStore, Tracer
 from app.services.chat import ChatService
 from app.services.connections import Connections
 from app.services.hub import Hub
+from app.services.node import Node
 from app.services.rooms import RoomQueries
 from app.settings import Settings
 
@@ -39,3 +40,9 @@ class Container:
     chat: ChatService
     queries: RoomQueries
     connections: Connections
+    nodes: NodeRegistry
+    # This process among the nodes: heartbeat, reaping, gaps, readiness of the store.
+    node: Node
+    # Redis: check that it answers (at start-up), and release the client; nothing in memory.
+    open_store: Callable[[], Awaitable[None]]
+    close_store: Callable[[], Awaitable[None]]

@@ -2,7 +2,8 @@
 (docs/decisions/0005-logging.md).
 
 Context travels in contextvars: `request_id` (an HTTP request, or one inbound WebSocket
-event) and `connection_id` (a WebSocket connection). A task created while they are set
+event) and `connection_id` (a WebSocket connection); `node` (this process's node id) is on
+every line. A task created while they are set
 inherits them, so every line logged while handling a request or an event carries them,
 without passing a logger around. Every string value is escaped with `escape_for_log`, so a
 client-chosen value (a `ref`, a name, a header) cannot forge lines or hide text.
@@ -21,6 +22,8 @@ from app.domain.policies.text import escape_for_log
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 connection_id: ContextVar[str | None] = ContextVar("connection_id", default=None)
+# Fields on every line of this process (the node id), set by configure_logging.
+_static: dict[str, str] = {}
 
 # Attributes every LogRecord has; anything else on a record came from `extra=`.
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
@@ -41,7 +44,7 @@ def _clean(value: Any) -> Any:
 
 
 def _fields(record: logging.LogRecord) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
+    fields: dict[str, Any] = dict(_static)
     rid = request_id.get()
     if rid is not None:
         fields["request_id"] = rid
@@ -111,8 +114,13 @@ def configure_logging(
     log_format: Literal["json", "console"] | None = None,
     *,
     stream: TextIO | None = None,
+    node_id: str | None = None,
 ) -> logging.Handler:
-    """Route every logger (ours, uvicorn's, libraries') through one handler on the root."""
+    """Route every logger (ours, uvicorn's, libraries') through one handler on the root;
+    every line carries `node` when a node id is given."""
+    _static.clear()
+    if node_id:
+        _static["node"] = node_id
     stream = stream if stream is not None else sys.stderr
     handler = logging.StreamHandler(stream)
     chosen = resolve_format(log_format, stream)

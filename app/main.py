@@ -1,5 +1,5 @@
-"""The FastAPI application: routes, static UI, and the lifespan that starts the broker and
-the housekeeping task."""
+"""The FastAPI application: routes, static UI, and the lifespan that starts the store, the
+broker, the node's heartbeat and the housekeeping task."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from app import __version__
 from app.bootstrap import build
 from app.container import Container
 from app.domain.errors import ChatError
+from app.ports import StoreUnavailable
 from app.settings import Settings
 from app.web import asyncapi, health, rooms, stats, ws
 from app.web.docs_ui import add_docs_routes
@@ -47,6 +48,8 @@ async def _housekeeping(container: Container) -> None:
         await asyncio.sleep(container.settings.sweep_interval_s)
         try:
             await container.chat.membership.sweep()
+        except StoreUnavailable as lost:
+            log.warning("housekeeping sweep skipped: %s", lost)
         except Exception:
             log.exception("housekeeping sweep failed")
 
@@ -56,7 +59,11 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await container.broker.start(container.hub.deliver)
+        # Redis must answer before anything is served (the entry point checked it already,
+        # with a clear message; this covers apps built in-process).
+        await container.open_store()
+        await container.broker.start(container.hub.deliver, container.node.on_gap)
+        await container.node.start()
         sweeper = asyncio.create_task(_housekeeping(container), name="housekeeping")
         try:
             yield
@@ -64,7 +71,10 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             sweeper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
+            # The node announces what it still owns before the broker goes.
+            await container.node.stop()
             await container.broker.close()
+            await container.close_store()
             container.close_tracing()
 
     app = FastAPI(

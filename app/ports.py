@@ -115,11 +115,8 @@ class RoomStore(Protocol):
 
 
 class HistoryStore(Protocol):
-    """Per-room message history with a seq that grows by exactly one per message."""
-
-    async def append(self, room: str, make: Callable[[int], Message]) -> Message:
-        """Store the message `make(next_seq)` builds, atomically with taking the seq."""
-        ...
+    """Per-room message history with a seq that grows by exactly one per message. Messages
+    are added by `Broker.publish_message`, which numbers, keeps and publishes in one step."""
 
     async def latest_seq(self, room: str) -> int:
         """The room's newest seq (0 before the first message)."""
@@ -216,6 +213,15 @@ class Broker(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class NodeMembership:
+    """One membership a node owns, as the store indexes it."""
+
+    room: str
+    conn_id: str
+    key: str
+
+
 class NodeRegistry(Protocol):
     """Which nodes are alive, and removing the members of those that died.
 
@@ -239,6 +245,23 @@ class NodeRegistry(Protocol):
         announces it. Nothing happens to a node that is alive again."""
         ...
 
+    async def alive_nodes(self, *, now: float) -> list[str]:
+        """Nodes whose TTL has not run out."""
+        ...
+
+    async def memberships(self, node_id: str) -> list[NodeMembership]:
+        """Every membership the store says `node_id` owns (to compare with what it holds)."""
+        ...
+
+    async def remove(
+        self, node_id: str, membership: NodeMembership, *, now: float
+    ) -> LeaveChange | None:
+        """Remove one membership of `node_id`, alive or not (a member the node no longer
+        has: its leave failed, or a previous process with the same id left it behind), if
+        it is still there with that node and connection; the change, or None. Exactly one
+        of several concurrent callers (and reapers) gets it."""
+        ...
+
 
 class Clock(Protocol):
     """Time, injected so that tests control it."""
@@ -254,6 +277,20 @@ class Clock(Protocol):
 
 METRIC_PREFIX = "parrotchat"
 """Every metric name ParrotChat exports starts with this (the chat's own and the HTTP ones)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerFigures:
+    """A cross-node broker's counters since start (all zero for the in-memory broker)."""
+
+    published: int = 0
+    received: int = 0
+    repaired: int = 0
+    """Messages delivered from history because the live copy was missed."""
+    gaps: int = 0
+    """Rooms whose missed messages history no longer had (members sent away to resume)."""
+    reconnects: int = 0
+    """Times the pub/sub link came back after failing."""
 
 
 class Metrics(Protocol):
@@ -281,6 +318,32 @@ class Metrics(Protocol):
     def watch_outboxes(self, depths: Callable[[], list[int]]) -> None:
         """Read the outbox depth of every open connection when metrics are collected (so the
         hot path pays nothing for it)."""
+        ...
+
+    def store_latency(self, operation: str, seconds: float) -> None:
+        """One round trip to the shared store (Redis), by operation (a script's name or a
+        command group)."""
+        ...
+
+    def store_up(self, up: bool) -> None:
+        """Whether the shared store answered this node's last heartbeat."""
+        ...
+
+    def nodes_alive(self, count: int) -> None:
+        """Nodes whose heartbeat has not run out, as this node last saw them."""
+        ...
+
+    def reaped(self, count: int) -> None:
+        """Memberships of dead nodes (or left behind) that this node removed and announced."""
+        ...
+
+    def resynced(self, reason: str, count: int) -> None:
+        """Connections sent away to resume (close 4009), by why: `gap` (room messages this
+        node could not repair) or `lost` (the store no longer had their memberships)."""
+        ...
+
+    def watch_broker(self, figures: Callable[[], BrokerFigures]) -> None:
+        """Read the broker's counters when metrics are collected."""
         ...
 
 
@@ -312,6 +375,24 @@ class NullMetrics:
         pass
 
     def watch_outboxes(self, depths: Callable[[], list[int]]) -> None:
+        pass
+
+    def store_latency(self, operation: str, seconds: float) -> None:
+        pass
+
+    def store_up(self, up: bool) -> None:
+        pass
+
+    def nodes_alive(self, count: int) -> None:
+        pass
+
+    def reaped(self, count: int) -> None:
+        pass
+
+    def resynced(self, reason: str, count: int) -> None:
+        pass
+
+    def watch_broker(self, figures: Callable[[], BrokerFigures]) -> None:
         pass
 
 

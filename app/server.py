@@ -10,7 +10,7 @@ import socket
 
 import uvicorn
 
-from app.bootstrap import build
+from app.bootstrap import build, check_store
 from app.logs import configure_logging
 from app.main import create_app
 from app.services.connections import Connections
@@ -64,7 +64,9 @@ def tune_gc() -> None:
 
 
 def build_server(settings: Settings) -> ParrotServer:
-    configure_logging(settings.log_level, settings.log_format)
+    configure_logging(settings.log_level, settings.log_format, node_id=settings.node_id)
+    # With PARROT_REDIS_URL: Redis must answer now (RedisUnreachable, for the entry point).
+    check_store(settings)
     container = build(settings, encode=encode)
     app = create_app(container=container)
     # Admission before the app (ADR 0013): head and upgrade deadline, pending cap, header

@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import re
+import secrets
+import socket
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _random_node_id() -> str:
+    """The host's name (a container's is its ID) and 6 random hex digits: unique per process,
+    and readable in logs and in Redis."""
+    host = re.sub(r"[^A-Za-z0-9_.-]", "-", socket.gethostname())[:40].strip("-.") or "node"
+    return f"{host}-{secrets.token_hex(3)}"
 
 
 class Settings(BaseSettings):
@@ -101,7 +111,40 @@ class Settings(BaseSettings):
     log_format: Literal["json", "console"] | None = Field(
         None, description="json or console; default: json unless stderr is a terminal."
     )
-    redis_url: str = Field("", description="Empty: in-memory, one node.")
+    redis_url: str = Field(
+        "", description="Empty: in-memory, one node. Set: every process on this Redis is one chat."
+    )
+    redis_prefix: str = Field(
+        "parrot:",
+        pattern=r"^[A-Za-z0-9_.:-]*$",
+        description="Prefix of every Redis key and channel (several deployments on one Redis).",
+    )
+    redis_timeout_s: float = Field(
+        2.0, gt=0, description="Redis connect and command timeout; later: service_unavailable."
+    )
+    node_id: str = Field(
+        default_factory=_random_node_id,
+        pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+        description="This process's name among the nodes (unique); default: hostname + random.",
+    )
+    heartbeat_interval_s: float = Field(
+        2.0, gt=0, description="How often a node renews its liveness key in Redis."
+    )
+    node_ttl_s: float = Field(
+        6.0,
+        gt=0,
+        description="A node not heard from for this long is presumed dead; the others remove "
+        "its members. A few seconds more than the heartbeat interval.",
+    )
+
+    @model_validator(mode="after")
+    def _ttl_outlives_heartbeats(self) -> Settings:
+        if self.node_ttl_s <= self.heartbeat_interval_s:
+            raise ValueError(
+                "PARROT_NODE_TTL_S must be longer than PARROT_HEARTBEAT_INTERVAL_S "
+                "(a node would be presumed dead between two heartbeats)"
+            )
+        return self
 
     @field_validator("allowed_origins", mode="before")
     @classmethod

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from tests.support.redis import RedisServer, start_redis
 from tests.support.server import RunningServer, start_server
 
 _room_numbers = itertools.count(1)
@@ -30,3 +32,20 @@ def roomy_server() -> Iterator[RunningServer]:
 def room() -> str:
     """A room name no other test uses."""
     return f"room-{next(_room_numbers)}"
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """A throwaway redis-server for the session (a free port, no persistence); tests share
+    it by using key prefixes of their own."""
+    server = start_redis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of the test's own, for tests that stop or restart it."""
+    server = start_redis(tmp_path)
+    yield server
+    server.stop()

@@ -16,7 +16,15 @@ from app.domain import refusals
 from app.domain.events import Envelope
 from app.domain.history import History, Message, MessageDraft
 from app.domain.model import LeaveChange, Member, Room
-from app.ports import Deliver, JoinOutcome, OnGap, PresenceChange, RoomListing, RoomSnapshot
+from app.ports import (
+    Deliver,
+    JoinOutcome,
+    NodeMembership,
+    OnGap,
+    PresenceChange,
+    RoomListing,
+    RoomSnapshot,
+)
 
 
 def new_epoch() -> str:
@@ -107,16 +115,40 @@ class MemoryRoomStore:
     def remove_node_members(self, node_id: str, *, now: float) -> list[tuple[str, LeaveChange]]:
         """Every membership of `node_id` removed (for MemoryNodeRegistry.reap)."""
         changes = []
-        for room_name, key in sorted(self._by_node.pop(node_id, set())):
+        for membership in self.node_memberships(node_id):
+            change = self.remove_node_member(node_id, membership, now=now)
+            if change is not None:
+                changes.append((membership.room, change))
+        self._by_node.pop(node_id, None)
+        return changes
+
+    def node_memberships(self, node_id: str) -> list[NodeMembership]:
+        """The memberships indexed under `node_id` (for MemoryNodeRegistry)."""
+        found = []
+        for room_name, key in self._by_node.get(node_id, ()):
             current = self._rooms.get(room_name)
             member = None if current is None else current.members.get(key)
-            if current is None or member is None or member.node_id != node_id:
-                continue
-            change = current.remove(key, now)
-            assert change is not None
-            self._removed(current, member, change)
-            changes.append((room_name, change))
-        return changes
+            if member is not None and member.node_id == node_id:
+                found.append(NodeMembership(room=room_name, conn_id=member.conn_id, key=key))
+        return sorted(found)
+
+    def remove_node_member(
+        self, node_id: str, membership: NodeMembership, *, now: float
+    ) -> LeaveChange | None:
+        """One membership removed if that member is still there on that node and connection."""
+        current = self._rooms.get(membership.room)
+        member = None if current is None else current.members.get(membership.key)
+        if (
+            current is None
+            or member is None
+            or member.node_id != node_id
+            or member.conn_id != membership.conn_id
+        ):
+            return None
+        change = current.remove(membership.key, now)
+        assert change is not None  # the member was there a line ago
+        self._removed(current, member, change)
+        return change
 
     async def evict(
         self,
@@ -190,12 +222,6 @@ class MemoryHistoryStore:
             history = self._histories[room] = History(self._size)
         return history
 
-    async def append(self, room: str, make: Callable[[int], Message]) -> Message:
-        history = self._history(room)
-        message = make(history.next_seq())
-        history.append(message)
-        return message
-
     def append_draft(self, draft: MessageDraft) -> Message:
         """Number and keep a draft (for MemoryBroker.publish_message)."""
         history = self._history(draft.room)
@@ -233,9 +259,8 @@ class MemoryBroker:
     """One node: a published envelope is delivered at once, on the publisher's turn, so
     nothing can be missed and subscriptions need no bookkeeping."""
 
-    def __init__(self, history: MemoryHistoryStore | None = None) -> None:
-        # publish_message numbers messages in this store; None until the services use it.
-        self._history = history
+    def __init__(self, history: MemoryHistoryStore) -> None:
+        self._history = history  # where publish_message numbers and keeps messages
         self._deliver: Deliver | None = None
 
     async def start(self, deliver: Deliver, on_gap: OnGap | None = None) -> None:
@@ -256,8 +281,6 @@ class MemoryBroker:
     ) -> Message:
         if self._deliver is None:
             raise RuntimeError("broker not started")
-        if self._history is None:
-            raise RuntimeError("MemoryBroker(history=...) is needed for publish_message")
         message = self._history.append_draft(draft)
         self._deliver(
             Envelope(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.adapters.memory import MemoryHistoryStore, MemoryRoomStore
 from app.domain.model import LeaveChange
+from app.ports import NodeMembership
 
 
 class MemoryNodeRegistry:
@@ -33,6 +34,20 @@ class MemoryNodeRegistry:
                 await self._history.drop(room)
         self._deadlines.pop(node_id, None)
         return changes
+
+    async def alive_nodes(self, *, now: float) -> list[str]:
+        return sorted(n for n, d in self._deadlines.items() if d > now)
+
+    async def memberships(self, node_id: str) -> list[NodeMembership]:
+        return self._rooms.node_memberships(node_id)
+
+    async def remove(
+        self, node_id: str, membership: NodeMembership, *, now: float
+    ) -> LeaveChange | None:
+        change = self._rooms.remove_node_member(node_id, membership, now=now)
+        if change is not None and change.room_empty:
+            await self._history.drop(membership.room)
+        return change
 
 
 def _by_deadline(item: tuple[str, float]) -> tuple[float, str]:

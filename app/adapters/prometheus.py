@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from app.domain.codes import KNOWN_CLOSE_CODES
 from app.ports import METRIC_PREFIX as PREFIX
+from app.ports import BrokerFigures
 
 # A client picks its own close code from 3000-4999 (and may send others), so any code outside
 # the protocol's table is counted as "other": one series, instead of one per code it invents.
@@ -46,6 +47,57 @@ LATENCY_BUCKETS = (
     1.0,
     2.5,
 )
+
+
+# One round trip to Redis: ~0.1-0.3 ms on a LAN, a timeout (2 s by default) when it is lost.
+STORE_LATENCY_BUCKETS = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.002,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+)
+
+RESYNC_REASONS = ("gap", "lost")
+
+
+class _BrokerCollector(Collector):
+    """The cross-node broker's counters, read when Prometheus scrapes (zero on one node)."""
+
+    def __init__(self) -> None:
+        self.figures: Callable[[], BrokerFigures] = BrokerFigures
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        figures = self.figures()
+        for name, help_text, value in (
+            ("pubsub_published", "Room events this node published to Redis.", figures.published),
+            ("pubsub_received", "Room events this node received from Redis.", figures.received),
+            (
+                "gap_repairs",
+                "Messages delivered from Redis history because their live copy was missed.",
+                figures.repaired,
+            ),
+            (
+                "gaps",
+                "Rooms whose missed messages were no longer in history (members sent away).",
+                figures.gaps,
+            ),
+            (
+                "redis_reconnects",
+                "Times the pub/sub link to Redis came back after failing.",
+                figures.reconnects,
+            ),
+        ):
+            yield CounterMetricFamily(f"{PREFIX}_{name}", help_text, value=value)
 
 
 class _OutboxCollector(Collector):
@@ -113,6 +165,37 @@ class ChatMetrics:
         )
         self.outboxes = _OutboxCollector()
         registry.register(self.outboxes)
+        self.redis_latency = Histogram(
+            f"{PREFIX}_redis_latency_seconds",
+            "Round trips to Redis (a script or a command), by operation.",
+            ["op"],
+            buckets=STORE_LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.redis_up = Gauge(
+            f"{PREFIX}_redis_up",
+            "1 while Redis answered this node's last heartbeat (1 on one node in memory).",
+            registry=registry,
+        )
+        self.nodes_alive = Gauge(
+            f"{PREFIX}_nodes_alive",
+            "Nodes whose heartbeat had not run out at this node's last heartbeat.",
+            registry=registry,
+        )
+        self.members_reaped = Counter(
+            f"{PREFIX}_members_reaped",
+            "Memberships of dead nodes (or left behind by failed leaves) this node removed.",
+            registry=registry,
+        )
+        self.resyncs = Counter(
+            f"{PREFIX}_resyncs",
+            "Connections sent away to resume (close 4009): gap (missed room messages), "
+            "lost (the store lost their memberships).",
+            ["reason"],
+            registry=registry,
+        )
+        self.broker = _BrokerCollector()
+        registry.register(self.broker)
 
 
 def new_registry() -> CollectorRegistry:
@@ -154,6 +237,12 @@ class PrometheusMetrics:
         self._close_labels = {code: str(code) for code in KNOWN_CLOSE_CODES}
         for reason in ("slow_consumer", "coalesced"):
             self._dropped.inc(reason, 0)
+        self._store_latency: dict[str, Callable[[float], None]] = {}
+        self._resyncs = _Labelled(m.resyncs)
+        for reason in RESYNC_REASONS:
+            self._resyncs.inc(reason, 0)
+        m.redis_up.set(1)
+        m.nodes_alive.set(1)
 
     def connection_opened(self) -> None:
         self._connected_inc()
@@ -182,3 +271,26 @@ class PrometheusMetrics:
 
     def watch_outboxes(self, depths: Callable[[], list[int]]) -> None:
         self.metrics.outboxes.depths = depths
+
+    def store_latency(self, operation: str, seconds: float) -> None:
+        observe = self._store_latency.get(operation)
+        if observe is None:
+            observe = self._store_latency[operation] = self.metrics.redis_latency.labels(
+                operation
+            ).observe
+        observe(seconds)
+
+    def store_up(self, up: bool) -> None:
+        self.metrics.redis_up.set(1 if up else 0)
+
+    def nodes_alive(self, count: int) -> None:
+        self.metrics.nodes_alive.set(count)
+
+    def reaped(self, count: int) -> None:
+        self.metrics.members_reaped.inc(count)
+
+    def resynced(self, reason: str, count: int) -> None:
+        self._resyncs.inc(reason, count)
+
+    def watch_broker(self, figures: Callable[[], BrokerFigures]) -> None:
+        self.metrics.broker.figures = figures

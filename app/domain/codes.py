@@ -106,6 +106,18 @@ class CloseCode(IntEnum):
             reconnect=True,
         ),
     )
+    RESYNC = (
+        4009,
+        CloseInfo(
+            "resync: reconnect and re-join with since and epoch",
+            "several nodes: this node may have missed room messages it cannot repair (its link "
+            "to Redis broke for longer than the history covers, or the room was deleted and "
+            "created again meanwhile), or it lost its members (presumed dead, or Redis lost "
+            "its data)",
+            "reconnect at once (with a little jitter), re-join every room with `since` and `epoch`",
+            reconnect=True,
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +248,15 @@ class ErrorCode(StrEnum):
     ORIGIN_FORBIDDEN = (
         "origin_forbidden",
         ErrorInfo("HTTP 403 body only: the handshake's `Origin` is not allowed.", http_status=403),
+    )
+    SERVICE_UNAVAILABLE = (
+        "service_unavailable",
+        ErrorInfo(
+            "The shared store (Redis) cannot be reached; the event may not have taken effect "
+            "(a `send` was not accepted unless its `message` arrives). Retry later.",
+            http_status=503,
+            counts_as_abuse=False,
+        ),
     )
 
 

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Protocol
 
 from app.domain.codes import CloseCode, ErrorCode
@@ -97,6 +97,8 @@ class Connections:
         self._peers: dict[str, Peer] = {}
         self._timers: dict[str, _Timers] = {}
         self.draining = False
+        # Set by the node (app/services/node.py): a client event found the store down.
+        self.on_store_failure: Callable[[], None] = lambda: None
         metrics.watch_outboxes(self.outbox_depths)
 
     def __len__(self) -> int:
@@ -173,6 +175,27 @@ class Connections:
             peer.offer_before_close(self._hub.frame(answer, ref))
         else:
             self.deny(peer, refusal, ref)
+
+    def store_unavailable(self, peer: Peer, ref: str | None) -> None:
+        """The event needed the shared store and it failed: `service_unavailable` (not abuse;
+        the event may or may not have taken effect), and the node is told (readiness)."""
+        self.on_store_failure()
+        denial = ChatError(
+            ErrorCode.SERVICE_UNAVAILABLE, "the chat store is unavailable; try again shortly"
+        )
+        self.deny(peer, denial, ref)
+
+    def send_away(self, conn_ids: Iterable[str], reason: str | None = None) -> int:
+        """Close these connections 4009 (after what is queued) so that they come back and
+        re-join with since/epoch: this node cannot vouch for what they were sent, or the
+        store lost their memberships. Returns how many were open."""
+        sent = 0
+        for conn_id in conn_ids:
+            peer = self._peers.get(conn_id)
+            if peer is not None and not peer.closing:
+                peer.close(CloseCode.RESYNC, reason)
+                sent += 1
+        return sent
 
     def _hello_missed(self, peer: Peer) -> None:
         session = self._chat.sessions.get(peer.id)

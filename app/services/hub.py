@@ -115,6 +115,10 @@ class Hub:
     def local_members(self, room: str) -> list[str]:
         return list(self._rooms.get(room, {}))
 
+    def memberships(self) -> set[tuple[str, str]]:
+        """(room, conn_id) of every subscription on this node, joins in progress included."""
+        return {(room, conn_id) for room, subs in self._rooms.items() for conn_id in subs}
+
     # --- fan-out -----------------------------------------------------------------------
 
     def deliver(self, envelope: Envelope) -> None:

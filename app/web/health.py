@@ -20,10 +20,12 @@ class Health(BaseModel):
 
 class Readiness(BaseModel):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"status": "ready"}, {"status": "draining"}]}
+        json_schema_extra={
+            "examples": [{"status": "ready"}, {"status": "draining"}, {"status": "unavailable"}]
+        }
     )
 
-    status: Literal["ready", "draining"]
+    status: Literal["ready", "draining", "unavailable"]
 
 
 @router.get("/healthz", operation_id="getHealth", summary="Liveness")
@@ -36,11 +38,21 @@ async def healthz() -> Health:
     "/readyz",
     operation_id="getReadiness",
     summary="Readiness",
-    responses={503: {"model": Readiness, "description": "Draining: send no new traffic."}},
+    responses={
+        503: {
+            "model": Readiness,
+            "description": "Draining, or the shared store (Redis) is unavailable: send no new "
+            "traffic.",
+        }
+    },
 )
 async def readyz(container: ContainerDep, response: Response) -> Readiness:
-    """200 while accepting connections; 503 once a graceful shutdown has begun."""
+    """200 while accepting connections; 503 once a graceful shutdown has begun, and while
+    Redis does not answer this node (several nodes on Redis)."""
     if container.connections.draining:
         response.status_code = 503
         return Readiness(status="draining")
+    if not container.node.ready:
+        response.status_code = 503
+        return Readiness(status="unavailable")
     return Readiness(status="ready")

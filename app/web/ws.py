@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from app.container import Container
 from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
+from app.ports import StoreUnavailable
 from app.services.chat import ChatService
 from app.services.connections import Connections
 from app.web import wire
@@ -156,6 +157,10 @@ async def _handle(
                 await chat.sessions.ping(conn_id, event.ref)
     except ChatError as denial:
         connections.deny(connection, denial, event.ref)
+    except StoreUnavailable as lost:
+        # The node logs the outage once; each refusal is counted in parrotchat_errors_total.
+        log.debug("%s refused, the store is unavailable: %s", event.type, lost)
+        connections.store_unavailable(connection, event.ref)
     except Exception:
         log.exception("internal error while handling %s", event.type)
         internal = ChatError(ErrorCode.INTERNAL_ERROR, "something went wrong on our side")

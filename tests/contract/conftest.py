@@ -1,13 +1,12 @@
-"""The adapters under contract: the in-memory ones and the Redis ones (a real redis-server
-started for the session), behind one fixture with ids `memory` and `redis`."""
+"""The adapters under contract: the in-memory ones and the Redis ones (the session's real
+redis-server, tests/conftest.py), behind one fixture with ids `memory` and `redis`."""
 
 from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
@@ -17,21 +16,16 @@ from app.adapters.memory_nodes import MemoryNodeRegistry
 from app.adapters.redis import LinkOptions, RedisAdapters, RedisOptions, open_redis
 from app.domain.events import Envelope
 from app.ports import Broker, Gap, HistoryStore, NodeRegistry, RoomStore
-from tests.support.redis import RedisServer, start_redis
+from tests.support.redis import RedisServer
 
 HISTORY_SIZE = 5
+# Departures a room keeps (PARROT_RECENT_DEPARTURES): small, so that the bound is reached.
+RECENT_MAX = 3
 _epochs = itertools.count(1)
 
 
 def epoch_factory() -> str:
     return f"e{next(_epochs)}"
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = start_redis(tmp_path_factory.mktemp("redis"))
-    yield server
-    server.stop()
 
 
 @dataclass
@@ -55,7 +49,7 @@ class Adapters:
 
 
 def memory_adapters() -> Adapters:
-    rooms = MemoryRoomStore(epoch_factory=epoch_factory)
+    rooms = MemoryRoomStore(recent_max=RECENT_MAX, epoch_factory=epoch_factory)
     history = MemoryHistoryStore(size=HISTORY_SIZE)
     adapters = Adapters(
         kind="memory",
@@ -79,6 +73,7 @@ async def redis_adapters(
         RedisOptions(url=server.url),
         clock=ManualClock(),
         history_size=HISTORY_SIZE,
+        recent_max=RECENT_MAX,
         prefix=prefix,
         link=link,
         epoch_factory=epoch_factory,
@@ -113,11 +108,3 @@ async def adapters(request: pytest.FixtureRequest) -> AsyncIterator[Adapters]:
     yield await redis_adapters(server, f"t{uuid.uuid4().hex[:10]}:", opened, FAST_LINK)
     for redis in opened:
         await redis.close()
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A redis-server of the test's own, for tests that stop or restart it."""
-    server = start_redis(tmp_path)
-    yield server
-    server.stop()

@@ -104,20 +104,23 @@ async def test_history_reads_answer_like_the_domain_history(adapters: Adapters) 
     assert await history.before("lobby", None, 0) == ([], True)
 
 
-async def test_append_still_numbers_after_and_before_published_messages(
+async def test_messages_published_at_once_from_two_nodes_are_numbered_without_a_hole(
     adapters: Adapters,
 ) -> None:
     await _started_room(adapters)
-    await adapters.broker.publish_message(draft(1), reply_conn=None, reply_ref=None, accepted_at=0)
-    appended = await asyncio.gather(
-        *(adapters.history.append("lobby", draft(n).numbered) for n in range(2, 12))
+    assert adapters.peer is not None
+    other = await adapters.peer()
+    brokers = [adapters.broker, other.broker]
+    published = await asyncio.gather(
+        *(
+            brokers[n % 2].publish_message(draft(n), reply_conn=None, reply_ref=None, accepted_at=0)
+            for n in range(1, 13)
+        )
     )
-    assert sorted(m.seq for m in appended) == list(range(2, 12))
-    last = await adapters.broker.publish_message(
-        draft(12), reply_conn=None, reply_ref=None, accepted_at=0
-    )
-    assert last.seq == 12
-    assert [m.seq for m in await adapters.history.latest("lobby")] == list(range(8, 13))
+    assert sorted(m.seq for m in published) == list(range(1, 13))
+    kept = await adapters.history.latest("lobby")
+    assert [m.seq for m in kept] == list(range(13 - HISTORY_SIZE, 13))
+    assert {m.id for m in kept} == {m.id for m in published if m.seq > 12 - HISTORY_SIZE}
 
 
 async def test_a_room_created_again_starts_its_seq_from_one(adapters: Adapters) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 
 from app.domain.history import MessageDraft
+from app.domain.model import Departure, LeaveChange
+from app.ports import NodeMembership
 from tests.contract.conftest import Adapters
 from tests.contract.helpers import T0, member
 
@@ -19,9 +21,12 @@ async def test_a_node_is_alive_until_its_ttl_runs_out(adapters: Adapters) -> Non
     assert await nodes.dead_nodes(now=T0 + 9.8) == []
     assert await nodes.dead_nodes(now=T0 + 9.9) == ["n1"]
     assert await nodes.dead_nodes(now=T0 + 20) == ["n1", "n2"]
+    assert await nodes.alive_nodes(now=T0 + 9.8) == ["n1", "n2"]
+    assert await nodes.alive_nodes(now=T0 + 9.9) == ["n2"]
     # A node whose TTL ran out learns it from its next beat.
     assert not await nodes.heartbeat("n1", now=T0 + 20, ttl_s=TTL)
     assert await nodes.dead_nodes(now=T0 + 20) == ["n2"]
+    assert await nodes.alive_nodes(now=T0 + 20) == ["n1"]
 
 
 async def test_reaping_removes_a_dead_nodes_members_hands_over_and_deletes_empty_rooms(
@@ -110,3 +115,44 @@ async def test_a_member_who_left_and_came_back_on_another_node_is_not_reaped(
     snapshot = await adapters.rooms.snapshot("lobby", now=T0 + 10)
     assert snapshot is not None
     assert [m.name for m in snapshot.members] == ["Bob", "Ann"]
+
+
+async def test_a_nodes_memberships_are_listed_and_each_removed_once_even_while_alive(
+    adapters: Adapters,
+) -> None:
+    await adapters.start()
+    rooms, nodes = adapters.rooms, adapters.nodes
+    await nodes.heartbeat("n1", now=T0, ttl_s=TTL)
+    await rooms.join("lobby", member("Ann", node="n1"), capacity=10, now=T0)
+    await rooms.join("lobby", member("Bob", node="n2"), capacity=10, now=T0 + 1)
+    await rooms.join("solo", member("Ann", node="n1"), capacity=10, now=T0)
+    lobby = NodeMembership(room="lobby", conn_id="c-Ann", key="ann")
+    solo = NodeMembership(room="solo", conn_id="c-Ann", key="ann")
+    assert await nodes.memberships("n1") == [lobby, solo]
+    assert await nodes.memberships("n2") == [
+        NodeMembership(room="lobby", conn_id="c-Bob", key="bob")
+    ]
+    assert await nodes.memberships("nobody") == []
+
+    change = await nodes.remove("n1", lobby, now=T0 + 2)
+    assert change == LeaveChange(
+        departure=Departure(name="Ann", key="ann", last_seen=T0 + 2),
+        new_owner="Bob",
+        room_empty=False,
+    )
+    assert await nodes.remove("n1", lobby, now=T0 + 2) is None
+    # Another node's member, or the same name on another connection, is not this one's.
+    assert await nodes.remove("n1", NodeMembership("lobby", "c-Bob", "bob"), now=T0 + 2) is None
+    await rooms.join("lobby", member("Ann", node="n1", conn="c-Ann2"), capacity=10, now=T0 + 3)
+    assert await nodes.remove("n1", lobby, now=T0 + 3) is None
+    assert await nodes.memberships("n1") == [
+        NodeMembership(room="lobby", conn_id="c-Ann2", key="ann"),
+        solo,
+    ]
+    emptied = await nodes.remove("n1", solo, now=T0 + 4)
+    assert emptied is not None
+    assert emptied.room_empty
+    assert await rooms.snapshot("solo", now=T0 + 4) is None
+    snapshot = await rooms.snapshot("lobby", now=T0 + 4)
+    assert snapshot is not None
+    assert [(m.name, m.conn_id) for m in snapshot.members] == [("Bob", "c-Bob"), ("Ann", "c-Ann2")]

@@ -19,7 +19,14 @@ from redis.backoff import NoBackoff
 
 from app.adapters.memory import new_epoch
 from app.adapters.redis.broker import RedisBroker
-from app.adapters.redis.connection import RedisOptions, RedisUnreachable, connect
+from app.adapters.redis.connection import (
+    CONNECTION_ERRORS,
+    Observe,
+    RedisOptions,
+    RedisUnreachable,
+    make_client,
+    redacted,
+)
 from app.adapters.redis.history import RedisHistoryStore
 from app.adapters.redis.keys import Keys
 from app.adapters.redis.nodes import RedisNodeRegistry
@@ -33,6 +40,7 @@ __all__ = [
     "RedisAdapters",
     "RedisOptions",
     "RedisUnreachable",
+    "build_redis",
     "open_redis",
 ]
 
@@ -41,6 +49,7 @@ DEFAULT_PREFIX = "parrot:"
 
 @dataclass(frozen=True, slots=True)
 class RedisAdapters:
+    url: str
     client: Redis
     keys: Keys
     scripts: Scripts
@@ -48,6 +57,14 @@ class RedisAdapters:
     history: RedisHistoryStore
     broker: RedisBroker
     nodes: RedisNodeRegistry
+
+    async def ping(self) -> None:
+        """RedisUnreachable unless Redis answers (at start-up)."""
+        try:
+            await self.client.ping()
+        except CONNECTION_ERRORS as exc:
+            await self.client.aclose()
+            raise RedisUnreachable(f"Redis at {redacted(self.url)} is unreachable: {exc}") from exc
 
     async def close(self) -> None:
         await self.broker.close()
@@ -69,24 +86,30 @@ def pubsub_connections(options: RedisOptions) -> Callable[[], AbstractConnection
     return partial(pool.make_connection)
 
 
-async def open_redis(
+def build_redis(
     options: RedisOptions,
     *,
     clock: Clock,
     history_size: int,
+    recent_max: int = 20,
     prefix: str = DEFAULT_PREFIX,
     link: LinkOptions | None = None,
     epoch_factory: Callable[[], str] = new_epoch,
+    observe: Observe | None = None,
 ) -> RedisAdapters:
-    client = await connect(options)
+    """The four adapters on one client, without a round trip yet (the client connects on
+    first use; `open_redis` checks that Redis answers). `observe` is told every round trip's
+    duration (the latency metric)."""
+    client = make_client(options)
     keys = Keys(prefix)
-    scripts = Scripts(client, prefix)
+    scripts = Scripts(client, prefix, observe=observe)
     history = RedisHistoryStore(client, scripts, keys, size=history_size)
     return RedisAdapters(
+        url=options.url,
         client=client,
         keys=keys,
         scripts=scripts,
-        rooms=RedisRoomStore(scripts, keys, epoch_factory=epoch_factory),
+        rooms=RedisRoomStore(scripts, keys, recent_max=recent_max, epoch_factory=epoch_factory),
         history=history,
         broker=RedisBroker(
             client,
@@ -99,3 +122,29 @@ async def open_redis(
         ),
         nodes=RedisNodeRegistry(client, scripts, keys),
     )
+
+
+async def open_redis(
+    options: RedisOptions,
+    *,
+    clock: Clock,
+    history_size: int,
+    recent_max: int = 20,
+    prefix: str = DEFAULT_PREFIX,
+    link: LinkOptions | None = None,
+    epoch_factory: Callable[[], str] = new_epoch,
+    observe: Observe | None = None,
+) -> RedisAdapters:
+    """`build_redis`, once Redis has answered a PING (RedisUnreachable when it does not)."""
+    adapters = build_redis(
+        options,
+        clock=clock,
+        history_size=history_size,
+        recent_max=recent_max,
+        prefix=prefix,
+        link=link,
+        epoch_factory=epoch_factory,
+        observe=observe,
+    )
+    await adapters.ping()
+    return adapters

@@ -20,7 +20,6 @@ from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
 
 from app.adapters.redis import codec
-from app.adapters.redis.connection import unavailable_on_failure
 from app.adapters.redis.history import RedisHistoryStore
 from app.adapters.redis.keys import Keys
 from app.adapters.redis.scripts import Scripts
@@ -97,7 +96,7 @@ class RedisBroker:
     async def publish(self, envelope: Envelope) -> None:
         data = codec.encode_envelope(envelope, wall_offset=self._wall_offset())
         channel = self._keys.channel(envelope.room)
-        with unavailable_on_failure("publish"):
+        with self._scripts.round_trip("publish_event"):
             if self._publish_command == "SPUBLISH":
                 await self._client.spublish(channel, data)
             else:

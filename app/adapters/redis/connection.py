@@ -8,7 +8,8 @@ raised as `StoreUnavailable` (app.ports) for the caller to report.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
@@ -71,23 +72,23 @@ def make_client(options: RedisOptions) -> Redis:
     return Redis.from_pool(pool)  # the client owns the pool and closes it
 
 
-async def connect(options: RedisOptions) -> Redis:
-    """A client whose server answered PING; RedisUnreachable when it does not."""
-    client = make_client(options)
-    try:
-        await client.ping()
-    except CONNECTION_ERRORS as exc:
-        await client.aclose()
-        raise RedisUnreachable(f"Redis at {redacted(options.url)} is unreachable: {exc}") from exc
-    return client
+Observe = Callable[[str, float], None]
+"""Told every round trip's operation and duration in seconds (the Redis latency metric)."""
+
+
+def _ignore(_operation: str, _seconds: float) -> None:
+    pass
 
 
 @contextmanager
-def unavailable_on_failure(what: str) -> Iterator[None]:
-    """Turn a lost or stalled Redis into StoreUnavailable."""
+def unavailable_on_failure(what: str, observe: Observe = _ignore) -> Iterator[None]:
+    """Turn a lost or stalled Redis into StoreUnavailable; time the round trip."""
+    started = time.perf_counter()
     try:
         yield
     except StoreUnavailable:
         raise
     except CONNECTION_ERRORS as exc:
         raise StoreUnavailable(f"{what}: Redis unavailable ({exc})") from exc
+    finally:
+        observe(what, time.perf_counter() - started)

@@ -1,22 +1,15 @@
 """HistoryStore on Redis: per room a seq counter and a capped list of the newest messages,
 `<prefix>{room}:seq` and `<prefix>{room}:log`. Messages are added by the publish script
-(Broker.publish_message); `append` stays for the services that do not use it yet."""
+(Broker.publish_message), which numbers, keeps and publishes them in one step."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from redis.asyncio import Redis
-from redis.exceptions import WatchError
 
 from app.adapters.redis import codec
-from app.adapters.redis.connection import unavailable_on_failure
 from app.adapters.redis.keys import Keys
 from app.adapters.redis.scripts import Scripts
 from app.domain.history import History, Message
-
-# Concurrent appends to one room retry their optimistic transaction; this many is plenty.
-_APPEND_ATTEMPTS = 100
 
 
 def ring(size: int, seq: int, messages: list[Message]) -> History:
@@ -40,7 +33,7 @@ class RedisHistoryStore:
     async def read(self, room: str) -> tuple[str | None, History]:
         """The room's epoch (None when it does not exist) and its kept history, read in one
         transaction."""
-        with unavailable_on_failure("history read"):
+        with self._scripts.round_trip("history_read"):
             async with self._client.pipeline(transaction=True) as pipe:
                 pipe.hget(self._keys.room(room, "meta"), "epoch")
                 pipe.get(self._keys.room(room, "seq"))
@@ -49,33 +42,15 @@ class RedisHistoryStore:
         messages = [codec.decode_stored(room, r) for r in raw]
         return epoch, ring(self.size, int(seq or 0), messages)
 
-    async def append(self, room: str, make: Callable[[int], Message]) -> Message:
-        seq_key, log_key = self._keys.room(room, "seq"), self._keys.room(room, "log")
-        with unavailable_on_failure("history append"):
-            async with self._client.pipeline(transaction=True) as pipe:
-                for _ in range(_APPEND_ATTEMPTS):
-                    try:
-                        await pipe.watch(seq_key)
-                        message = make(int(await pipe.get(seq_key) or 0) + 1)
-                        pipe.multi()  # type: ignore[no-untyped-call]  # unannotated in redis-py
-                        pipe.set(seq_key, message.seq)
-                        pipe.rpush(log_key, codec.encode_stored(message))
-                        pipe.ltrim(log_key, -self.size, -1)
-                        await pipe.execute()
-                        return message
-                    except WatchError:
-                        continue
-        raise RuntimeError(f"append to {room!r} lost {_APPEND_ATTEMPTS} races in a row")
-
     async def latest_seq(self, room: str) -> int:
-        with unavailable_on_failure("history latest_seq"):
+        with self._scripts.round_trip("history_latest_seq"):
             return int(await self._client.get(self._keys.room(room, "seq")) or 0)
 
     async def latest(self, room: str, limit: int | None = None) -> list[Message]:
         if limit is not None and limit <= 0:
             return []
         start = 0 if limit is None else -limit
-        with unavailable_on_failure("history latest"):
+        with self._scripts.round_trip("history_latest"):
             raw = await self._client.lrange(self._keys.room(room, "log"), start, -1)
         return [codec.decode_stored(room, r) for r in raw]
 
@@ -88,7 +63,7 @@ class RedisHistoryStore:
         return history.before(seq, limit)
 
     async def last_message_at(self, room: str) -> float | None:
-        with unavailable_on_failure("history last_message_at"):
+        with self._scripts.round_trip("history_last_message_at"):
             raw = await self._client.lindex(self._keys.room(room, "log"), -1)
         return None if raw is None else codec.decode_stored(room, raw).ts
 

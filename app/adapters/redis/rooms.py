@@ -74,10 +74,17 @@ def _change(name: str, key: str, now: float, emptied: int, rest: list[Any]) -> L
 
 class RedisRoomStore:
     def __init__(
-        self, scripts: Scripts, keys: Keys, *, epoch_factory: Callable[[], str] = new_epoch
+        self,
+        scripts: Scripts,
+        keys: Keys,
+        *,
+        recent_max: int = 20,
+        epoch_factory: Callable[[], str] = new_epoch,
     ) -> None:
         self._scripts = scripts
         self._keys = keys
+        # Like Room.recent_max: fixed when a room is created (kept in its meta hash).
+        self._recent_max = recent_max
         self._epoch_factory = epoch_factory
 
     async def join(self, room: str, member: Member, *, capacity: int, now: float) -> JoinOutcome:
@@ -98,6 +105,7 @@ class RedisRoomStore:
             capacity,
             self._epoch_factory(),
             listing_member(room, None),
+            self._recent_max,
         )
         if reply[0] != "ok":
             raise _refusal(room, member, reply[0], reply[1] if len(reply) > 1 else None, now)

@@ -7,13 +7,14 @@ scripts cannot drift from app/domain/model.py.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from importlib import resources
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
 
-from app.adapters.redis.connection import unavailable_on_failure
+from app.adapters.redis.connection import Observe, unavailable_on_failure
 from app.domain import model
 
 NAMES = (
@@ -37,6 +38,7 @@ _CONSTANTS = {
     "RECENT_DEPARTURE_S": model.RECENT_DEPARTURE_S,
     "TYPING_TTL_S": model.TYPING_TTL_S,
     "TYPING_COALESCE_S": model.TYPING_COALESCE_S,
+    "MAX_EXCLUSIONS": model.MAX_EXCLUSIONS,
 }
 
 
@@ -49,10 +51,13 @@ def source(name: str) -> str:
 
 
 class Scripts:
-    """The registered scripts of one client; every call passes the key prefix first."""
+    """The registered scripts of one client; every call passes the key prefix first. Every
+    round trip of the adapters (scripts and plain commands) goes through `round_trip`, which
+    times it and turns a failure into StoreUnavailable."""
 
-    def __init__(self, client: Redis, prefix: str) -> None:
+    def __init__(self, client: Redis, prefix: str, *, observe: Observe | None = None) -> None:
         self._prefix = prefix
+        self._observe: Observe = observe or (lambda _operation, _seconds: None)
         self._scripts: dict[str, AsyncScript] = {
             name: client.register_script(source(name)) for name in NAMES
         }
@@ -60,6 +65,9 @@ class Scripts:
     def sha(self, name: str) -> str:
         return self._scripts[name].sha
 
+    def round_trip(self, what: str) -> AbstractContextManager[None]:
+        return unavailable_on_failure(what, self._observe)
+
     async def run(self, name: str, *args: str | int) -> Any:
-        with unavailable_on_failure(name):
+        with unavailable_on_failure(name, self._observe):
             return await self._scripts[name](args=(self._prefix, *args))

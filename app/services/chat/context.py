@@ -75,6 +75,9 @@ class Session:
     key: str | None = None
     rooms: set[str] = field(default_factory=set)
     abuse: AbuseBudget = field(default_factory=AbuseBudget)
+    # The epoch each room had when this connection joined it (a gap in a room created again
+    # spares the members who joined the new one).
+    epochs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -88,6 +91,9 @@ class ChatContext:
     limits: ChatLimits
     tracer: Tracer
     sessions: dict[str, Session] = field(default_factory=dict)
+    # This process among the nodes: stamped on its members, so that the others can remove
+    # them if it dies (NodeRegistry.reap).
+    node_id: str = ""
 
     def named(self, conn_id: str) -> tuple[Session, str, str]:
         """The connection's session, name and name key; HELLO_REQUIRED before `hello`."""

@@ -3,6 +3,8 @@ room is told about each."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 
 from app.domain import notices
@@ -18,9 +20,9 @@ from app.domain.events import (
     YouView,
 )
 from app.domain.history import fit_newest
-from app.domain.model import Member, roster_chars
+from app.domain.model import LeaveChange, Member, roster_chars
 from app.domain.policies.names import normalize_room_name
-from app.ports import JoinOutcome, RoomSnapshot
+from app.ports import JoinOutcome, RoomSnapshot, StoreUnavailable
 from app.services.chat.context import ChatContext, Session, check_rate
 from app.services.tracing import traced
 
@@ -31,6 +33,7 @@ class Membership:
     def __init__(self, ctx: ChatContext) -> None:
         self._ctx = ctx
         self._tracer = ctx.tracer
+        self._unsubscribing: set[asyncio.Task[None]] = set()
 
     @traced("chat.join")
     async def join(
@@ -56,15 +59,28 @@ class Membership:
             )
         check_rate(session.join_limit, ctx.clock.monotonic(), "joins", room)
         now = ctx.clock.now()
-        member = Member(name=name, key=key, conn_id=conn_id, joined_at=now, last_active_at=now)
-        # Subscribe before joining, so nothing published in between is missed.
+        member = Member(
+            name=name,
+            key=key,
+            conn_id=conn_id,
+            joined_at=now,
+            last_active_at=now,
+            node_id=ctx.node_id,
+        )
+        # Subscribe before joining (this node's Hub, then the node to the room's channel,
+        # confirmed), so nothing published in between is missed.
         ctx.hub.subscribe(room, conn_id)
+        try:
+            await ctx.broker.subscribe(room)
+        except BaseException:
+            ctx.hub.unsubscribe(room, conn_id)
+            raise
         try:
             outcome = await ctx.rooms.join(
                 room, member, capacity=ctx.limits.max_room_members, now=now
             )
         except BaseException:
-            ctx.hub.unsubscribe(room, conn_id)
+            await self._unsubscribe(room, conn_id)
             raise
         # Only an admitted join counts against the join rate limit.
         session.join_limit.try_acquire(ctx.clock.monotonic())
@@ -76,9 +92,21 @@ class Membership:
         except BaseException:
             # Whatever failed after admission, leave no half-joined member behind.
             session.rooms.discard(room)
-            ctx.hub.unsubscribe(room, conn_id)
-            await ctx.rooms.leave(room, key, now=now)
+            await self._unsubscribe(room, conn_id)
+            with contextlib.suppress(StoreUnavailable):
+                await ctx.rooms.leave(room, key, now=now)
             raise
+        session.epochs[room] = outcome.room.epoch
+        # The member is in and has its reply: a store failure from here on costs the room
+        # a notice (presence corrects itself), not the join.
+        try:
+            if outcome.created:
+                ctx.metrics.rooms(await ctx.rooms.count())
+                await ctx.publish(notices.room_created(room, name, now), room)
+            await ctx.publish(notices.member_joined(room, name, now), room)
+            await ctx.announce(room, name, PresenceStatus.ONLINE, now)
+        except StoreUnavailable as lost:
+            log.warning("joined %s, but its notices were not published: %s", room, lost)
 
     async def _welcome_to_room(
         self,
@@ -130,11 +158,6 @@ class Membership:
         # delivered again from the held events (possible with a shared store).
         newest = max([seq, *(m.seq for m in history[-1:])])
         ctx.hub.activate(room, conn_id, joined, ref, min_seq=newest)
-        if outcome.created:
-            ctx.metrics.rooms(await ctx.rooms.count())
-            await ctx.publish(notices.room_created(room, name, now), room)
-        await ctx.publish(notices.member_joined(room, name, now), room)
-        await ctx.announce(room, name, PresenceStatus.ONLINE, now)
 
     async def leave(self, conn_id: str, room: str, ref: str | None = None) -> None:
         session, _name, _key = self._ctx.in_room(conn_id, room)
@@ -146,6 +169,12 @@ class Membership:
         session = self._ctx.sessions.get(conn_id)
         if session is not None:
             session.rooms.discard(room)
+            session.epochs.pop(room, None)
+        # The Hub calls this from a delivery, which cannot await: the node stops listening
+        # to the room (if it was the last local member) on the next turn.
+        task = asyncio.get_running_loop().create_task(self._ctx.broker.unsubscribe(room))
+        self._unsubscribing.add(task)
+        task.add_done_callback(self._unsubscribing.discard)
 
     async def disconnect(self, conn_id: str) -> None:
         """The connection is gone: leave every room, forget the session. Idempotent."""
@@ -156,6 +185,9 @@ class Membership:
                 for room in sorted(session.rooms):
                     try:
                         await self._depart(session, room)
+                    except StoreUnavailable as lost:
+                        # The node removes the membership once the store is back (Node).
+                        log.warning("leaving %s on disconnect failed: %s", room, lost)
                     except Exception:
                         # One room's failure must not keep the member in the others.
                         log.exception("leaving %s on disconnect failed", room)
@@ -173,7 +205,8 @@ class Membership:
         ctx = self._ctx
         now = ctx.clock.now()
         session.rooms.discard(room)
-        ctx.hub.unsubscribe(room, session.conn_id)
+        session.epochs.pop(room, None)
+        await self._unsubscribe(room, session.conn_id)
         if session.key is None:
             return
         change = await ctx.rooms.leave(room, session.key, now=now)
@@ -181,6 +214,16 @@ class Membership:
             return
         if change.room_empty:
             await ctx.history.drop(room)
+        try:
+            await self.announce_departure(room, change, now)
+        except StoreUnavailable as lost:
+            log.warning("left %s, but its notices were not published: %s", room, lost)
+
+    async def announce_departure(self, room: str, change: LeaveChange, now: float) -> None:
+        """Tell the room a member left (here, or removed with a dead node): left, offline,
+        and the new owner when the owner left; an emptied room is only counted."""
+        ctx = self._ctx
+        if change.room_empty:
             ctx.metrics.rooms(await ctx.rooms.count())
             return
         name = change.departure.name
@@ -188,6 +231,11 @@ class Membership:
         await ctx.announce(room, name, PresenceStatus.OFFLINE, now)
         if change.new_owner is not None:
             await ctx.publish(notices.owner_changed(room, change.new_owner, name, now), room)
+
+    async def _unsubscribe(self, room: str, conn_id: str) -> None:
+        """Undo a join's two subscriptions (the Hub's, and one count of the node's)."""
+        self._ctx.hub.unsubscribe(room, conn_id)
+        await self._ctx.broker.unsubscribe(room)
 
 
 def _member_views(snapshot: RoomSnapshot) -> list[MemberView]:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 
 from app.domain.events import HistoryPage, PresenceStatus, Typing
-from app.domain.history import MAX_HISTORY_PAGE, Message, fit_newest
+from app.domain.history import MAX_HISTORY_PAGE, MessageDraft, fit_newest
 from app.domain.model import TYPING_TTL_S
 from app.services.chat.context import ChatContext, TextFilter, check_rate, screen
 from app.services.tracing import traced
@@ -36,22 +36,22 @@ class Messaging:
         )
         html = self._render_html(clean)
         now = ctx.clock.now()
-        message_id = uuid.uuid4().hex
-
-        def make(seq: int) -> Message:
-            return Message(
-                room=room, seq=seq, id=message_id, author=name, text=clean, html=html, ts=now
-            )
-
+        draft = MessageDraft(
+            room=room, id=uuid.uuid4().hex, author=name, text=clean, html=html, ts=now
+        )
         if await ctx.rooms.touch(room, key, now=now, sent_message=True):
             await ctx.announce(room, name, PresenceStatus.ONLINE, now)
-        message = await ctx.history.append(room, make)
+        # Numbered, kept and published in one step: every node gets a room's messages in seq
+        # order, and the sender's copy (with its ref) is its only acknowledgement. A store
+        # failure raises before anything is acknowledged.
+        message = await ctx.broker.publish_message(
+            draft, reply_conn=conn_id, reply_ref=ref, accepted_at=ctx.clock.monotonic()
+        )
         # Only an accepted message counts against the rate limit; refused ones (empty, too
         # long, blocked) are the abuse budget's business.
         session.message_limit.try_acquire(ctx.clock.monotonic())
         ctx.metrics.message_in()
         ctx.tracer.annotate(room=room, seq=message.seq)
-        await ctx.publish(message, room, reply_conn=conn_id, reply_ref=ref)
 
     async def typing(self, conn_id: str, room: str) -> None:
         ctx = self._ctx

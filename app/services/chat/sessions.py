@@ -46,6 +46,15 @@ class Sessions:
     def __len__(self) -> int:
         return len(self._ctx.sessions)
 
+    def memberships(self) -> set[tuple[str, str]]:
+        """(room, conn_id) of every room a connection on this node has been admitted to."""
+        return {(room, s.conn_id) for s in self._ctx.sessions.values() for room in s.rooms}
+
+    def joined_epoch(self, conn_id: str, room: str) -> str | None:
+        """The room's epoch when this connection joined it (None: not in it, or joining)."""
+        session = self._ctx.sessions.get(conn_id)
+        return None if session is None else session.epochs.get(room)
+
     async def hello(self, conn_id: str, name: str, ref: str | None = None) -> None:
         ctx = self._ctx
         session = ctx.sessions.get(conn_id) or self.connect(conn_id)

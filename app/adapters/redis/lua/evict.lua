@@ -12,13 +12,20 @@ if not static then return {'member_not_found'} end
 local conn = cjson.decode(static)[2]
 local active = redis.call('ZSCORE', B .. 'act', target)
 local away = redis.call('ZSCORE', B .. 'live', target) and 0 or 1
+-- Room keeps the newest MAX_EXCLUSIONS of each kind: bans in the order they were issued
+-- (the `xn` counter), cooldowns by when they end (the same order, for one cooldown length).
 if ARGV[5] == '1' then
-  redis.call('SADD', B .. 'bank', target)
-  redis.call('SADD', B .. 'banc', conn)
+  local issued = redis.call('HINCRBY', B .. 'meta', 'xn', 1)
+  redis.call('ZADD', B .. 'bank', issued, target)
+  redis.call('ZADD', B .. 'banc', issued, conn)
+  keep_newest(B .. 'bank', MAX_EXCLUSIONS, nil)
+  keep_newest(B .. 'banc', MAX_EXCLUSIONS, nil)
 else
   local until_n = tonumber(now_s) + tonumber(ARGV[6])
   redis.call('ZADD', B .. 'cdk', until_n, target)
   redis.call('ZADD', B .. 'cdc', until_n, conn)
+  keep_newest(B .. 'cdk', MAX_EXCLUSIONS, nil)
+  keep_newest(B .. 'cdc', MAX_EXCLUSIONS, nil)
 end
 local _, _, new_owner = remove_member(room, B, target, now_s)
 return {'ok', static, active, away, new_owner or nil}

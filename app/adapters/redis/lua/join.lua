@@ -1,6 +1,7 @@
 -- RoomStore.join = Room.admit, creating the room when it does not exist.
 -- ARGV: prefix, room, key, stored member, conn_id, node_id, last_active_at, away (0/1),
---       now, capacity, epoch (used when creating), listing member (used when creating)
+--       now, capacity, epoch, listing member, departures kept (the last three used when
+--       creating)
 -- Returns {'ok', created 0/1, snapshot} or a refusal {code, detail}, in Room.admit's order.
 local room, key, static, conn, node = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local now_s = ARGV[9]
@@ -9,8 +10,7 @@ local B = base(room)
 local created = 0
 if redis.call('EXISTS', B .. 'meta') == 1 then
   if redis.call('HEXISTS', B .. 'mem', key) == 1 then return {'name_taken'} end
-  if redis.call('SISMEMBER', B .. 'bank', key) == 1
-      or redis.call('SISMEMBER', B .. 'banc', conn) == 1 then
+  if redis.call('ZSCORE', B .. 'bank', key) or redis.call('ZSCORE', B .. 'banc', conn) then
     return {'banned'}
   end
   local until_s, until_n = nil, 0
@@ -26,7 +26,7 @@ else
   -- Whatever is left of an earlier room of this name (its history) goes.
   delete_room(room, B)
   redis.call('HSET', B .. 'meta', 'epoch', ARGV[11], 'created', now_s, 'cap', ARGV[10],
-             'jn', 0, 'lk', ARGV[12])
+             'jn', 0, 'lk', ARGV[12], 'rm', ARGV[13])
   created = 1
 end
 local joined = redis.call('HINCRBY', B .. 'meta', 'jn', 1)

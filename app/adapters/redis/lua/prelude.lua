@@ -7,6 +7,10 @@ local AWAY_AFTER_S = @AWAY_AFTER_S@
 local RECENT_DEPARTURE_S = @RECENT_DEPARTURE_S@
 local TYPING_TTL_S = @TYPING_TTL_S@
 local TYPING_COALESCE_S = @TYPING_COALESCE_S@
+-- Bans and kick cooldowns a room keeps, each kind (the newest; model.MAX_EXCLUSIONS).
+local MAX_EXCLUSIONS = @MAX_EXCLUSIONS@
+-- Departures kept when a room's meta has no `rm` (Room.recent_max's default).
+local DEFAULT_RECENT_MAX = 20
 -- Due times are hints for sweep: early costs one idle look, late would delay what
 -- clients see, so they are moved this much earlier.
 local DUE_MARGIN_S = 0.001
@@ -72,6 +76,15 @@ local function name_of(B, key)
   return cjson.decode(redis.call('HGET', B .. 'mem', key))[1]
 end
 
+-- Keep the `most` highest-scored entries of a sorted set (and their fields in `hash`).
+local function keep_newest(key, most, hash)
+  local extra = redis.call('ZCARD', key) - most
+  if extra <= 0 then return end
+  local old = redis.call('ZRANGE', key, 0, extra - 1)
+  redis.call('ZREM', key, unpack(old))
+  if hash then redis.call('HDEL', hash, unpack(old)) end
+end
+
 local function prune_departures(B, now)
   local cutoff = '(' .. num(now - RECENT_DEPARTURE_S)
   local old = redis.call('ZRANGEBYSCORE', B .. 'gone', '-inf', cutoff)
@@ -102,6 +115,8 @@ local function remove_member(room, B, key, now_s)
   end
   redis.call('ZADD', B .. 'gone', now_s, key)
   redis.call('HSET', B .. 'gonen', key, m[1])
+  local most = tonumber(redis.call('HGET', B .. 'meta', 'rm') or DEFAULT_RECENT_MAX)
+  keep_newest(B .. 'gone', most, B .. 'gonen')
   prune_departures(B, tonumber(now_s))
   local new_owner = false
   if owner_before == key then

@@ -1,10 +1,13 @@
 -- One membership of a dead node, removed once: the script is atomic, so of two reapers
--- only the first finds the member. ARGV: prefix, node, membership (room/conn/key), now.
+-- only the first finds the member. ARGV: prefix, node, membership (room/conn/key), now,
+-- even if alive 0/1 (NodeRegistry.remove: a membership the node itself no longer has).
 -- Returns 'alive' when the node beat again (stop reaping it), nil when there was nothing
 -- to remove, else {room, name, key, emptied 0/1, new owner or nothing}.
 local node, entry, now_s = ARGV[2], ARGV[3], ARGV[4]
 local deadline = redis.call('ZSCORE', NODES, node)
-if deadline and tonumber(deadline) > tonumber(now_s) then return 'alive' end
+if ARGV[5] ~= '1' and deadline and tonumber(deadline) > tonumber(now_s) then
+  return 'alive'
+end
 redis.call('SREM', node_members(node), entry)
 local first = string.find(entry, '/', 1, true)
 local second = string.find(entry, '/', first + 1, true)
