@@ -68,6 +68,7 @@ def redis_options(settings: Settings) -> RedisOptions:
         url=settings.redis_url,
         command_timeout_s=settings.redis_timeout_s,
         connect_timeout_s=settings.redis_timeout_s,
+        client_name=f"parrotchat-{settings.node_id}",
     )
 
 

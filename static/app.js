@@ -20,7 +20,8 @@
 /** @typedef {import("../clients/typescript/parrotchat").MessageOut} MessageOut */
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
-const RETRY_CODES = new Set([1001, 1006, 1011, 1012, 1013, 4008]);
+// 4009: a node of several lost track of our rooms (docs/protocol.md 9): come back and re-join.
+const RETRY_CODES = new Set([1001, 1006, 1011, 1012, 1013, 4008, 4009]);
 const TYPING_EVERY_MS = 2000;
 
 const conn = { ws: null, name: "", me: "", attempt: 0, timer: 0, refs: new Map(), nextRef: 1, welcomed: false };

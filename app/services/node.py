@@ -126,7 +126,10 @@ class Node:
         try:
             if not was_alive and self._beats > 1:
                 log.warning("this node was presumed dead (or Redis lost its data)")
-            if not was_alive or recovered or self._beats % RECONCILE_EVERY == 0:
+            # The first beat too: a process that restarted with the same PARROT_NODE_ID
+            # within the TTL finds itself alive, and its predecessor's members still there.
+            periodic = self._beats == 1 or self._beats % RECONCILE_EVERY == 0
+            if not was_alive or recovered or periodic:
                 await self.reconcile()
             if self._clock.monotonic() - self._up_since >= self._ttl_s:
                 await self.reap()

@@ -113,11 +113,13 @@ def test_the_page_rejoins_its_rooms_after_a_server_restart(browser: Browser) -> 
         first.stop()
 
 
+@pytest.mark.parametrize("code", [4008, 4009], ids=["slow-consumer", "resync"])
 def test_a_dropped_connection_resumes_without_losing_messages(
-    browser: Browser, server: RunningServer, room: str
+    browser: Browser, server: RunningServer, room: str, code: int
 ) -> None:
-    """Bob's socket closes 4008 (slow consumer); a message is sent while he is away; his
-    page reconnects, re-joins with since/epoch and shows the missed message."""
+    """Bob's socket closes 4008 (slow consumer) or 4009 (a node sends him away to resume); a
+    message is sent while he is away; his page reconnects, re-joins with since/epoch and
+    shows the missed message."""
     alice = open_page(browser, server.http_url)
     bob = open_page(browser, server.http_url)
     # Every socket of Bob's page goes through Playwright, so the test can cut it, and can
@@ -141,7 +143,7 @@ def test_a_dropped_connection_resumes_without_losing_messages(
         down[0] = True
         page_side, server_side = sockets[-1]
         server_side.close()
-        page_side.close(code=4008, reason="test: slow consumer")
+        page_side.close(code=code, reason="test: sent away")
         expect(bob.locator("#status")).to_contain_text("reconnecting")
         expect(alice.locator("#member-list .member", has_text="Bob")).to_contain_text("offline")
         say(alice, "while you were away")

@@ -79,7 +79,7 @@ def pubsub_connections(options: RedisOptions) -> Callable[[], AbstractConnection
         socket_timeout=options.command_timeout_s,
         socket_connect_timeout=options.connect_timeout_s,
         retry=Retry(NoBackoff(), 0),
-        client_name="parrotchat-pubsub",
+        client_name=f"{options.client_name}-pubsub",
         # RESP2: publications and confirmations arrive as plain replies, not push frames.
         protocol=2,
     )

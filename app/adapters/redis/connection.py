@@ -41,6 +41,8 @@ class RedisOptions:
     command_timeout_s: float = 2.0
     connect_timeout_s: float = 1.0
     max_connections: int = 64
+    # CLIENT LIST shows it (with `-pubsub` for the pub/sub link): name the node in it.
+    client_name: str = "parrotchat"
 
 
 def redacted(url: str) -> str:
@@ -64,7 +66,7 @@ def make_client(options: RedisOptions) -> Redis:
         retry=Retry(NoBackoff(), 0),
         max_connections=options.max_connections,
         timeout=options.command_timeout_s,
-        client_name="parrotchat",
+        client_name=options.client_name,
         # RESP2: the replies the scripts and the parsing here are written for (redis-py 8
         # would speak RESP3 by default).
         protocol=2,
