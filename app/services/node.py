@@ -35,7 +35,8 @@ from app.services.hub import Hub
 
 log = logging.getLogger("parrotchat.node")
 
-# Every this many heartbeats the node also reconciles (cheap: one SMEMBERS of its own index).
+# Every this many housekeeping rounds (one per heartbeat at most) the node also reconciles
+# (cheap: one SMEMBERS of its own index).
 RECONCILE_EVERY = 10
 
 
@@ -68,19 +69,27 @@ class Node:
         self.ready = True
         """False while the store is lost (readiness answers 503)."""
         self._up_since: float | None = None
-        self._beats = 0
-        self._task: asyncio.Task[None] | None = None
+        self._reconcile_due = True
+        self._rounds = 0
+        self._beaten = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
         connections.on_store_failure = self.store_failed
 
     async def start(self) -> None:
-        """The first beat (and reconcile), then the heartbeat task."""
+        """The first beat and reconcile, then the heartbeat and housekeeping tasks."""
         await self.beat()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="node-heartbeat")
+        await self.housekeeping()
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self._beating(), name="node-heartbeat"),
+            loop.create_task(self._housekeeping(), name="node-housekeeping"),
+        ]
 
     async def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
             task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         # The connections are gone: what the store still holds under this id was left by
@@ -98,13 +107,30 @@ class Node:
         self._up_since = None
         self._metrics.store_up(False)
 
-    async def _run(self) -> None:
+    async def _beating(self) -> None:
+        # Its own task, at a fixed rate: reaping a large dead node (one script per member)
+        # must not delay this node's own beat, or the others would take it for dead too.
+        loop = asyncio.get_running_loop()
+        due = loop.time()
         while True:
-            await asyncio.sleep(self._interval_s)
+            due = max(due + self._interval_s, loop.time())
+            await asyncio.sleep(due - loop.time())
             try:
                 await self.beat()
             except Exception:
                 log.exception("node heartbeat failed")
+
+    async def _housekeeping(self) -> None:
+        while True:
+            await self._beaten.wait()
+            self._beaten.clear()
+            try:
+                await self.housekeeping()
+            except StoreUnavailable as lost:
+                log.warning("housekeeping of nodes failed: %s", lost)
+                self.store_failed()
+            except Exception:
+                log.exception("housekeeping of nodes failed")
 
     async def beat(self) -> None:
         now = self._clock.now()
@@ -115,28 +141,33 @@ class Node:
                 log.warning("heartbeat failed: %s", lost)
             self.store_failed()
             return
-        recovered = not self.ready
-        if recovered:
+        if not self.ready:
             log.info("the store answers again")
+            self._reconcile_due = True
+        if not was_alive:
+            if self._up_since is not None:
+                log.warning("this node was presumed dead (or Redis lost its data)")
+            self._reconcile_due = True
         self.ready = True
         self._metrics.store_up(True)
         if self._up_since is None:
             self._up_since = self._clock.monotonic()
-        self._beats += 1
-        try:
-            if not was_alive and self._beats > 1:
-                log.warning("this node was presumed dead (or Redis lost its data)")
-            # The first beat too: a process that restarted with the same PARROT_NODE_ID
-            # within the TTL finds itself alive, and its predecessor's members still there.
-            periodic = self._beats == 1 or self._beats % RECONCILE_EVERY == 0
-            if not was_alive or recovered or periodic:
-                await self.reconcile()
-            if self._clock.monotonic() - self._up_since >= self._ttl_s:
-                await self.reap()
-            self._metrics.nodes_alive(len(await self._nodes.alive_nodes(now=self._clock.now())))
-        except StoreUnavailable as lost:
-            log.warning("housekeeping of nodes failed: %s", lost)
-            self.store_failed()
+        self._beaten.set()
+
+    async def housekeeping(self) -> None:
+        """After a beat: reconcile when due (and every few rounds), reap dead nodes once
+        this node has been in touch with the store for a whole TTL."""
+        if self._up_since is None:
+            return
+        self._rounds += 1
+        # The first round too: a process that restarted with the same PARROT_NODE_ID
+        # within the TTL finds itself alive, and its predecessor's members still there.
+        if self._reconcile_due or self._rounds % RECONCILE_EVERY == 1:
+            self._reconcile_due = False
+            await self.reconcile()
+        if self._clock.monotonic() - self._up_since >= self._ttl_s:
+            await self.reap()
+        self._metrics.nodes_alive(len(await self._nodes.alive_nodes(now=self._clock.now())))
 
     async def reap(self) -> None:
         """Remove and announce the members of every node whose TTL ran out."""

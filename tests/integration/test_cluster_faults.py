@@ -9,11 +9,10 @@ import signal
 import time
 from contextlib import AsyncExitStack
 
-import httpx
 import redis
 
 from tests.support.client import ChatClient, Event, connected
-from tests.support.cluster import HEARTBEAT_S, TTL_S, haproxy, running_cluster
+from tests.support.cluster import HEARTBEAT_S, TTL_S, fetch, haproxy, running_cluster
 from tests.support.metrics import sample
 from tests.support.redis import RedisServer
 
@@ -27,13 +26,12 @@ def system_events(client: ChatClient, kind: str) -> list[Event]:
 
 
 async def ready(url: str) -> int:
-    response = await asyncio.to_thread(httpx.get, f"{url}/readyz", timeout=2)
-    return response.status_code
+    return (await fetch(f"{url}/readyz")).status_code
 
 
 async def wait_ready(url: str, status: int, timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
-        while await ready(url) != status:
+        while await ready(url) != status:  # noqa: ASYNC110  # another process's state: poll it
             await asyncio.sleep(0.05)
 
 
@@ -71,7 +69,7 @@ async def test_a_killed_nodes_members_leave_on_the_others_within_the_ttl_once(
                 owners = [e["data"] for e in system_events(watcher, "owner_changed")]
                 assert (left, offline) == (["Vera", "Vic"], ["Vera", "Vic"])
                 assert owners == [{"owner": "Walt", "previous": "Vera"}]
-            rooms = httpx.get(f"{cluster.http(0)}/api/rooms").json()["rooms"]
+            rooms = (await fetch(f"{cluster.http(0)}/api/rooms")).json()["rooms"]
             assert [(r["name"], r["members"]) for r in rooms] == [("shared", 2)]
 
 
@@ -127,14 +125,18 @@ async def test_a_drained_nodes_clients_resume_on_another_through_haproxy_missing
             await asyncio.sleep(0.5)
             sending.clear()
             await loop
-            assert await asyncio.to_thread(draining.wait, 15) in (0, -signal.SIGTERM)
+            try:
+                exited = await asyncio.to_thread(draining.wait, 15)
+            except Exception:
+                raise AssertionError("the drained node did not exit:\n" + draining.log_text()) from None
+            assert exited in (0, -signal.SIGTERM)
             total = len(sent)
             await sender.expect("message", seq=total, timeout=10)
             # Every send was accepted (its own copy, with its ref, came back).
             assert [e.get("ref") for e in sender.seen if e["type"] == "message"] == [
                 f"r{n}" for n in sent
             ]
-            stats = httpx.get(f"{staying.http_url}/api/stats").json()
+            stats = (await fetch(f"{staying.http_url}/api/stats")).json()
             assert stats["connections"] == 1 + len(movers)
             for client in moved:
                 await client.expect("message", seq=total)
@@ -178,7 +180,7 @@ async def test_a_frozen_redis_refuses_events_then_service_returns_with_nobody_lo
             for client in (ann, ben):
                 assert not system_events(client, "member_left")
                 assert seqs(client)[-1] == seqs(ann)[-1]
-            members = httpx.get(f"{cluster.http(0)}/api/rooms/{room}").json()["members"]
+            members = (await fetch(f"{cluster.http(0)}/api/rooms/{room}")).json()["members"]
             assert members == 2
 
 
@@ -242,7 +244,7 @@ async def test_a_node_that_lost_its_pubsub_link_repairs_from_history_or_sends_me
                 """Node 0 cannot reconnect its pub/sub link while Ben sends `count`."""
                 admin.acl_setuser("default", enabled=False)  # existing connections stay
                 try:
-                    admin.client_kill_filter(_id=_pubsub_client_id(admin, "gap-0"))
+                    admin.client_kill_filter(_id=str(_pubsub_client_id(admin, "gap-0")))
                     before = len(seqs(ben))
                     for n in range(count):
                         await ben.send(type="send", room=room, text=f"m{before + n}")
@@ -255,7 +257,7 @@ async def test_a_node_that_lost_its_pubsub_link_repairs_from_history_or_sends_me
             await missed_by_node_0(3)  # more than the 2 kept: Ann must resume
             assert await ann.close_code(10) == 4009
             assert seqs(ann) == [1]  # nothing after the gap slipped through out of order
-            metrics = httpx.get(f"{cluster.http(0)}/metrics").text
+            metrics = (await fetch(f"{cluster.http(0)}/metrics")).text
             assert sample(metrics, "parrotchat_gap_repairs_total") == 1
             assert sample(metrics, "parrotchat_gaps_total") == 1
             assert sample(metrics, "parrotchat_resyncs_total", reason="gap") == 1

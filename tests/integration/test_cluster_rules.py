@@ -8,11 +8,10 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import AsyncExitStack
 
-import httpx
 import pytest
 
 from tests.support.client import ChatClient, Event, connected
-from tests.support.cluster import Cluster, start_cluster
+from tests.support.cluster import Cluster, fetch, start_cluster
 from tests.support.redis import RedisServer
 
 NODES = 3
@@ -23,7 +22,12 @@ def cluster(redis_server: RedisServer) -> Iterator[Cluster]:
     running = start_cluster(
         redis_server,
         NODES,
-        {"PARROT_RATE_MESSAGES": "1000/1", "PARROT_RATE_EVENTS": "1000/1"},
+        # Liveness is not under test here: a long TTL keeps a stalled node from being reaped.
+        {
+            "PARROT_RATE_MESSAGES": "1000/1",
+            "PARROT_RATE_EVENTS": "1000/1",
+            "PARROT_NODE_TTL_S": "10",
+        },
         tag="rules",
     )
     yield running
@@ -105,7 +109,7 @@ async def test_of_150_joins_spread_over_the_nodes_exactly_100_get_in(
         assert results.count("joined") == 100
         assert results.count("room_full") == 50
         for node in range(NODES):
-            stats = httpx.get(f"{cluster.http(node)}/api/rooms/{room}").json()
+            stats = (await fetch(f"{cluster.http(node)}/api/rooms/{room}")).json()
             assert stats["members"] == 100
 
 
@@ -171,7 +175,7 @@ async def test_rooms_listing_history_and_resume_read_one_store_from_every_node(
         for n in range(3):
             await bob.send(type="send", room=room, text=f"missed {n}")
         await messages(bob, 5)
-        listing = httpx.get(f"{cluster.http(2)}/api/rooms").json()["rooms"]
+        listing = (await fetch(f"{cluster.http(2)}/api/rooms")).json()["rooms"]
         assert [r["members"] for r in listing if r["name"] == room] == [1]
         async with await connected(cluster.ws(2), "Alice") as back:
             rejoined = await back.join(room, since=seen[-1]["seq"], epoch=epoch)
@@ -183,7 +187,7 @@ async def test_rooms_listing_history_and_resume_read_one_store_from_every_node(
             assert page["has_more"] is False
     # The last member left on its node: the room is gone on every node, and comes back new.
     for node in range(NODES):
-        listed = httpx.get(f"{cluster.http(node)}/api/rooms").json()["rooms"]
+        listed = (await fetch(f"{cluster.http(node)}/api/rooms")).json()["rooms"]
         assert room not in [r["name"] for r in listed]
     async with await connected(cluster.ws(0), "Carol") as carol:
         fresh = await carol.join(room)

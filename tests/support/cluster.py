@@ -1,6 +1,7 @@
 """Several real ParrotChat processes on one Redis (and HAProxy in front of them), for the
-multi-node integration tests. Timers are small (heartbeat 0.2 s, TTL 1 s) so that each test
-takes seconds; everything is on 127.0.0.1, on free ports, and stopped by its PID."""
+multi-node integration tests. Timers are small so that each test takes seconds (heartbeat
+0.25 s, TTL 2 s: not less, since a busy 2-core machine can stall a process for most of a
+second); everything is on 127.0.0.1, on free ports, and stopped by its PID."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ from tests.support.server import RunningServer, start_server
 ROOT = Path(__file__).resolve().parents[2]
 HAPROXY_CONFIG = ROOT / "deploy" / "haproxy-cluster.cfg"
 
-HEARTBEAT_S = 0.2
-TTL_S = 1.0
+HEARTBEAT_S = 0.25
+TTL_S = 2.0
 FAST: dict[str, str] = {
     "PARROT_HEARTBEAT_INTERVAL_S": str(HEARTBEAT_S),
     "PARROT_NODE_TTL_S": str(TTL_S),
@@ -94,6 +95,12 @@ def running_cluster(
         yield cluster
     finally:
         cluster.stop()
+
+
+async def fetch(url: str) -> httpx.Response:
+    """GET from a test's event loop (a node's REST routes, /metrics)."""
+    async with httpx.AsyncClient(timeout=5) as client:
+        return await client.get(url)
 
 
 def haproxy_binary() -> str:

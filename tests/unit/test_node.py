@@ -11,6 +11,7 @@ import pytest
 from app.domain.model import Member
 from app.domain.policies.names import name_key
 from app.ports import Gap, GapReason, NodeMembership, StoreUnavailable
+from app.services.node import Node
 from tests.support.harness import Event, Harness
 
 TTL = 1.0
@@ -33,6 +34,12 @@ def _notices(events: list[Event]) -> list[tuple[str, ...]]:
     ]
 
 
+async def _tick(node: Node) -> None:
+    """One heartbeat and the housekeeping round that follows it (what the node's tasks do)."""
+    await node.beat()
+    await node.housekeeping()
+
+
 async def _remote_member(h: Harness, room: str, name: str, *, node: str = "there") -> None:
     """A member another node admitted (the same store: the memory adapter is one node, so
     the other node is played by writing its member directly)."""
@@ -50,17 +57,17 @@ async def test_a_dead_nodes_members_are_removed_and_announced_once() -> None:
     await nodes.heartbeat("there", now=h.clock.now(), ttl_s=TTL)
     await _remote_member(h, "lobby", "Owner")
     watcher = await h.member("w", "Watcher", "lobby")
-    await node.beat()
+    await _tick(node)
     watcher.take()
     h.clock.advance(TTL + 0.5)
-    await node.beat()  # first reap only once this node has been up for a TTL
+    await _tick(node)  # first reap only once this node has been up for a TTL
     assert _notices(watcher.take()) == [
         ("member_left", "[system] Owner left"),
         ("presence", "Owner", "offline"),
         ("owner_changed", "[system] Watcher now owns the room"),
     ]
     h.clock.advance(0.1)
-    await node.beat()
+    await _tick(node)
     assert watcher.take() == []
     assert await nodes.dead_nodes(now=h.clock.now()) == []
 
@@ -71,7 +78,7 @@ async def test_a_node_does_not_reap_before_it_has_been_up_for_a_ttl() -> None:
     await nodes.heartbeat("there", now=h.clock.now(), ttl_s=TTL)
     await _remote_member(h, "lobby", "Remote")
     h.clock.advance(TTL + 0.5)
-    await node.beat()  # its first beat: "there" looks dead, but this node just arrived
+    await _tick(node)  # its first beat: "there" looks dead, but this node just arrived
     snapshot = await h.container.rooms.snapshot("lobby", now=h.clock.now())
     assert snapshot is not None
     assert [m.name for m in snapshot.members] == ["Remote"]
