@@ -1,0 +1,221 @@
+"""The side-by-side results as markdown tables, a latency-vs-load plot and a profile digest."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from bench.harness.generator import MIN_DELIVERY_RATIO, P99_LIMIT_MS
+
+Result = dict[str, Any]
+LABELS = {"parrotchat": "ParrotChat", "reference": "reference"}
+
+
+def sustained(step: Result) -> bool:
+    ratio = step["delivery_ratio"]
+    p99 = step["latency"]["p99_ms"]
+    return (
+        p99 is not None
+        and p99 < P99_LIMIT_MS
+        and ratio is not None
+        and ratio >= MIN_DELIVERY_RATIO
+        and step["errors"]["total"] == 0
+        and not step["generator_saturated"]
+    )
+
+
+def cpu_us_per_delivery(step: Result) -> float | None:
+    if not step["deliveries_per_s"]:
+        return None
+    return float(step["server_cpu_percent"]) * 1e4 / float(step["deliveries_per_s"])
+
+
+def rss_per_connection(run: Result, step: Result) -> float | None:
+    established = int(run["connected"].get("established", 0))
+    if not established:
+        return None
+    return (int(step["server_rss_bytes"]) - int(run["rss_idle_bytes"])) / established
+
+
+def ladder_best(run: Result) -> Result | None:
+    """The highest-load step that held p99 and delivery (steps run in rising order)."""
+    best = None
+    for step in run["steps"]:
+        if not sustained(step):
+            break
+        best = step
+    return best
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def _ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None or b == 0:
+        return "-"
+    return f"{a / b:.2f} x"
+
+
+def _saturated(step: Result) -> str:
+    return " SATURATED" if step["generator_saturated"] else ""
+
+
+def _errors(step: Result) -> str:
+    errors = step["errors"]
+    if errors["total"] == 0:
+        return "0"
+    parts = [f"close {code} x{n}" for code, n in errors["unexpected_closes"].items()]
+    parts += [f"{code} x{n}" for code, n in errors["error_events"].items()]
+    for key in ("out_of_order", "send_skipped"):
+        if errors[key]:
+            parts.append(f"{key} x{errors[key]}")
+    return f"{errors['total']} ({', '.join(parts)})"
+
+
+def _rows(runs: list[Result]) -> list[tuple[str, Result, Result]]:
+    """(scenario title, run, step) for every reported step; ladders only their best step."""
+    rows = []
+    for run in runs:
+        if run["ladder"]:
+            best = ladder_best(run)
+            failed = run["steps"][len(run["steps"]) - 1] if run["steps"] else None
+            for step, tag in ((best, "best held"), (failed, "first missed")):
+                if step is not None and (tag == "best held" or not sustained(step)):
+                    rows.append((f"{run['title']}: {tag}", run, step))
+        else:
+            rows.extend((run["title"], run, step) for step in run["steps"])
+    return rows
+
+
+def markdown(runs: list[Result]) -> str:
+    head = (
+        "| scenario | server | connections (set-up s) | deliveries/s | p50 ms | p95 ms | p99 ms "
+        "| p99.9 ms | max ms | delivery ratio | errors | server CPU | CPU µs / delivery "
+        "| RSS / connection | generator CPU |\n" + "|---|---|---:|" + "---:|" * 12 + "\n"
+    )
+    lines = []
+    for title, run, step in _rows(runs):
+        lat = step["latency"]
+        rss = rss_per_connection(run, step)
+        lines.append(
+            f"| {title} | {LABELS[run['server']]} "
+            f"| {run['connected'].get('established', 0):,} ({run['connected'].get('seconds')}) "
+            f"| {step['deliveries_per_s']:,.0f} | {_fmt(lat['p50_ms'])} | {_fmt(lat['p95_ms'])} "
+            f"| {_fmt(lat['p99_ms'])} | {_fmt(lat['p999_ms'])} | {_fmt(lat['max_ms'])} "
+            f"| {step['delivery_ratio']} | {_errors(step)} | {step['server_cpu_percent']} % "
+            f"| {_fmt(cpu_us_per_delivery(step), 2)} "
+            f"| {_fmt(None if rss is None else rss / 1024)} KB "
+            f"| {step['generator_cpu_percent']} %{_saturated(step)} |"
+        )
+    return head + "\n".join(lines) + "\n\n" + ratios(runs)
+
+
+def ratios(runs: list[Result]) -> str:
+    by_key: dict[str, dict[str, Result]] = {}
+    for run in runs:
+        by_key.setdefault(run["key"], {})[run["server"]] = run
+    lines = [
+        "| scenario | p99 ParrotChat / reference | CPU per delivery ParrotChat / reference "
+        "| RSS per connection ParrotChat / reference | highest held deliveries/s "
+        "ParrotChat / reference |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for pair in by_key.values():
+        if set(pair) != {"parrotchat", "reference"}:
+            continue
+        ours, ref = pair["parrotchat"], pair["reference"]
+        title = ours["title"]
+        if ours["ladder"]:
+            a, b = ladder_best(ours), ladder_best(ref)
+            held = _ratio(
+                a["deliveries_per_s"] if a else None, b["deliveries_per_s"] if b else None
+            )
+            lines.append(
+                f"| {title} | - | - | - | {held} "
+                f"({_fmt(a['deliveries_per_s'] if a else None, 0)} / "
+                f"{_fmt(b['deliveries_per_s'] if b else None, 0)}) |"
+            )
+            continue
+        for step_a, step_b in zip(ours["steps"], ref["steps"], strict=False):
+            lines.append(
+                f"| {title} "
+                f"| {_ratio(step_a['latency']['p99_ms'], step_b['latency']['p99_ms'])} "
+                f"| {_ratio(cpu_us_per_delivery(step_a), cpu_us_per_delivery(step_b))} "
+                f"| {_ratio(rss_per_connection(ours, step_a), rss_per_connection(ref, step_b))} "
+                f"| - |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def plot(runs: list[Result], out: Path, subtitle: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colours = {"parrotchat": "tab:red", "reference": "tab:blue"}
+    figure, axes = plt.subplots(figsize=(9, 5.5), dpi=110)
+    for run in runs:
+        steps = [s for s in run["steps"] if s["latency"]["p99_ms"] is not None]
+        if not steps:
+            continue
+        colour, label = colours[run["server"]], LABELS[run["server"]]
+        x = [s["deliveries_per_s"] for s in steps]
+        if run["ladder"]:
+            axes.plot(x, [s["latency"]["p99_ms"] for s in steps], "o-", color=colour,
+                      label=f"{label}: p99 (1,000 connections)")  # fmt: skip
+            axes.plot(x, [s["latency"]["p50_ms"] for s in steps], "o--", color=colour,
+                      alpha=0.5, label=f"{label}: p50")  # fmt: skip
+        elif run["connections"] >= 5000:
+            axes.plot(x, [s["latency"]["p99_ms"] for s in steps], "*", color=colour,
+                      markersize=14, label=f"{label}: p99 at 10,000 connections (W3)")  # fmt: skip
+    axes.axhline(
+        P99_LIMIT_MS, color="grey", linestyle=":", label=f"p99 target {P99_LIMIT_MS:.0f} ms"
+    )
+    axes.set_yscale("log")
+    axes.set_xlabel("deliveries per second (message copies received by members)")
+    axes.set_ylabel("latency, send → receipt (ms, log scale)")
+    axes.set_title(f"Broadcast latency vs load, server on one core\n{subtitle}", fontsize=10)
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8, loc="upper left")
+    figure.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(out)
+    plt.close(figure)
+
+
+def profile_digest(raw: Path, top: int = 20) -> str:
+    """Self and inclusive shares of py-spy's folded stacks ('frame;frame;... count')."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = [_frame(f) for f in stack.split(";")[1:]]  # the first is the thread
+        if not frames:
+            continue
+        total += count
+        own[frames[-1]] += count
+        for frame in set(frames):
+            inclusive[frame] += count
+    if total == 0:
+        return "no samples\n"
+    out = [f"{total} samples\n", "self %  function"]
+    out += [f"{100 * n / total:5.1f}  {name}" for name, n in own.most_common(top)]
+    out += ["", "total %  function"]
+    out += [f"{100 * n / total:5.1f}  {name}" for name, n in inclusive.most_common(top)]
+    return "\n".join(out) + "\n"
+
+
+def _frame(frame: str) -> str:
+    """'send (uvicorn/protocols/.../impl.py:123)' → 'send (…/impl.py)': lines merged."""
+    name, _, where = frame.partition(" (")
+    path = where.rstrip(")").rsplit(":", 1)[0]
+    return f"{name} ({'/'.join(path.split('/')[-2:])})"
