@@ -34,7 +34,6 @@ from bench.harness.servers import (
     PARROT_BENCH_ENV,
     ROOT,
     RunningServer,
-    counter_series,
     pinning_available,
     raise_open_files,
 )
@@ -124,7 +123,6 @@ def run_one(
                 scenario, server, workers=args.workers, mode=args.mode, pin=pin, stderr=log,
                 profiler=profiler,
             )  # fmt: skip
-            exposition = server.metrics_text() if server.process.poll() is None else None
         finally:
             exit_code = server.stop()
     result: dict[str, Any] = {
@@ -133,14 +131,13 @@ def run_one(
         "server": server_name,
         "connections": scenario.connections,
         "ladder": scenario.ladder,
+        "stalled": list(scenario.stalled),
         "offered_deliveries_per_s": [round(scenario.deliveries_per_s(s)) for s in scenario.steps],
         "connected": run.connected,
         "rss_idle_bytes": run.rss_idle_bytes,
         "steps": run.steps,
         "problem": run.problem,
         "server_exit_code": exit_code,
-        "server_closes": counter_series(exposition, "parrotchat_closes_total", "code"),
-        "server_dropped": counter_series(exposition, "parrotchat_dropped_msgs_total", "reason"),
     }
     if profiler is not None and profiler.output.exists():
         result["profile"] = report.profile_digest(profiler.output)

@@ -3,6 +3,7 @@ server's CPU and memory at the generator's measurement boundaries."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -20,9 +21,12 @@ from bench.harness.servers import (
     GENERATOR_CORE,
     ROOT,
     RunningServer,
+    counter_series,
     cpu_seconds,
     pinned,
+    process_tree,
     rss_bytes,
+    run_queue_wait_seconds,
 )
 
 MAIN = ROOT / "bench" / "loadgen" / "main.mjs"
@@ -97,22 +101,37 @@ class _Watch:
     def __init__(
         self,
         run: Run,
+        *,
         server: RunningServer,
         scenario: Scenario,
         pin: bool,
         profiler: Profiler | None,
+        generator_pid: int,
     ) -> None:
         self.run, self.server, self.scenario = run, server, scenario
+        self.generator_pid = generator_pid
         self.pin, self.profiler = pin, profiler
         self.cpu_at_start = self.started = self.cpu_percent = 0.0
         self.rss = 0
+        self.cpu_at_launch, self.launched = cpu_seconds(server.pid), time.monotonic()
+        self.closes: dict[str, float] | None = None
+        self.dropped: dict[str, float] | None = None
+        self.generator: list[int] = []
+        self.waits: dict[str, float] = {}
+        self.wait_percent: dict[str, float] = {}
 
     def on(self, event: dict[str, Any]) -> None:
         kind = event.pop("event")
         pid = self.server.pid
         if kind == "connected":
+            elapsed = time.monotonic() - self.launched
+            event["server_cpu_percent"] = round(
+                100 * (cpu_seconds(pid) - self.cpu_at_launch) / elapsed, 1
+            )
             self.run.connected = event
         elif kind == "measure_start":
+            self.generator = process_tree(self.generator_pid)
+            self.waits = self._waits()
             self.cpu_at_start, self.started = cpu_seconds(pid), time.monotonic()
             if self.profiler is not None and event["step"] == 0:
                 self.profiler.start(pid, self.scenario.steps[0].duration_s, self.pin)
@@ -120,12 +139,31 @@ class _Watch:
             elapsed = time.monotonic() - self.started
             self.cpu_percent = 100 * (cpu_seconds(pid) - self.cpu_at_start) / elapsed
             self.rss = rss_bytes(pid)
+            # before the generator closes its connections, which the server counts too
+            exposition = self.server.metrics_text()
+            self.closes = counter_series(exposition, "parrotchat_closes_total", "code")
+            self.dropped = counter_series(exposition, "parrotchat_dropped_msgs_total", "reason")
+            self.wait_percent = {
+                key: round(100 * (seconds - self.waits[key]) / elapsed, 1)
+                for key, seconds in self._waits().items()
+            }
         elif kind == "step":
             event["server_cpu_percent"] = round(self.cpu_percent, 1)
             event["server_rss_bytes"] = self.rss
+            event["server_closes"] = self.closes
+            event["server_dropped"] = self.dropped
+            event["server_run_queue_wait_percent"] = self.wait_percent["server"]
+            event["generator_run_queue_wait_percent"] = self.wait_percent["generator"]
             self.run.steps.append(event)
         elif kind == "done":
             self.run.finished = True
+
+    def _waits(self) -> dict[str, float]:
+        generator = 0.0
+        for pid in self.generator:
+            with contextlib.suppress(OSError):
+                generator += run_queue_wait_seconds(pid)
+        return {"server": run_queue_wait_seconds(self.server.pid), "generator": generator}
 
 
 def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:
@@ -177,7 +215,9 @@ def run_generator(
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=_pump, args=(node.stdout, lines), daemon=True).start()
     deadline = time.monotonic() + budget
-    watch = _Watch(run, server, scenario, pin, profiler)
+    watch = _Watch(
+        run, server=server, scenario=scenario, pin=pin, profiler=profiler, generator_pid=node.pid
+    )
     try:
         while not run.finished:
             try:

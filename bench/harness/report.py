@@ -95,7 +95,8 @@ def markdown(runs: list[Result]) -> str:
     head = (
         "| scenario | server | connections (set-up s) | deliveries/s | p50 ms | p95 ms | p99 ms "
         "| p99.9 ms | max ms | delivery ratio | errors | server CPU | CPU µs / delivery "
-        "| RSS / connection | generator CPU |\n" + "|---|---|---:|" + "---:|" * 12 + "\n"
+        "| RSS / connection | generator CPU (loop delay max) "
+        "| run-queue wait server / generator |\n" + "|---|---|---:|" + "---:|" * 13 + "\n"
     )
     lines = []
     for title, run, step in _rows(runs):
@@ -109,9 +110,12 @@ def markdown(runs: list[Result]) -> str:
             f"| {step['delivery_ratio']} | {_errors(step)} | {step['server_cpu_percent']} % "
             f"| {_fmt(cpu_us_per_delivery(step), 2)} "
             f"| {_fmt(None if rss is None else rss / 1024)} KB "
-            f"| {step['generator_cpu_percent']} %{_saturated(step)} |"
+            f"| {step['generator_cpu_percent']} %{_saturated(step)} "
+            f"({step['generator_loop_delay_ms']['max']:.0f} ms) "
+            f"| {step['server_run_queue_wait_percent']} % / "
+            f"{step['generator_run_queue_wait_percent']} % |"
         )
-    return head + "\n".join(lines) + "\n\n" + ratios(runs)
+    return head + "\n".join(lines) + "\n\n" + ratios(runs) + "\n" + slow_consumer(runs)
 
 
 def ratios(runs: list[Result]) -> str:
@@ -149,6 +153,38 @@ def ratios(runs: list[Result]) -> str:
                 f"| - |"
             )
     return "\n".join(lines) + "\n"
+
+
+def slow_consumer(runs: list[Result]) -> str:
+    """What became of the member that stopped reading, and of everyone else."""
+    stalled_runs = [r for r in runs if r["stalled"]]
+    if not stalled_runs:
+        return ""
+    lines = [
+        "| slow consumer | others' p50 ms | others' p99 ms | others' max ms "
+        "| copies delivered / expected | server closes (by code, end of window) "
+        "| drops counted | server RSS growth |",
+        "|---|---:|---:|---:|---:|---|---|---:|",
+    ]
+    for run in stalled_runs:
+        for step in run["steps"]:
+            lat = step["latency"]
+            closes = step["server_closes"]
+            dropped = step["server_dropped"]
+            growth = (int(step["server_rss_bytes"]) - int(run["rss_idle_bytes"])) / 2**20
+            lines.append(
+                f"| {LABELS[run['server']]} | {_fmt(lat['p50_ms'])} | {_fmt(lat['p99_ms'])} "
+                f"| {_fmt(lat['max_ms'])} | {step['delivered']:,} / {step['expected']:,} "
+                f"| {_counters(closes)} | {_counters(dropped)} | {growth:.1f} MB |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _counters(series: dict[str, float] | None) -> str:
+    if series is None:
+        return "not counted (no metrics)"
+    shown = [f"{key}: {value:.0f}" for key, value in sorted(series.items()) if value]
+    return ", ".join(shown) or "none"
 
 
 def plot(runs: list[Result], out: Path, subtitle: str) -> None:

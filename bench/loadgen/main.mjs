@@ -182,6 +182,13 @@ function summarise(step, index, reports, ownCpu) {
       send_skipped: sum("sendSkipped"),
     },
     late_copies: sum("late"),
+    worst_ms_by_second: reports[0].worstBySecond.map((_, i) =>
+      round(Math.max(...reports.map((r) => r.worstBySecond[i])) / 1000, 0),
+    ),
+    generator_loop_delay_ms: {
+      p99: round(Math.max(...reports.map((r) => r.loopDelayP99Ms)), 1),
+      max: round(Math.max(...reports.map((r) => r.loopDelayMaxMs)), 1),
+    },
     generator_cpu_percent: round(totalCpu),
     generator_worker_cpu_percent: workerCpu.map((v) => round(v)),
     generator_saturated: totalCpu > 85,

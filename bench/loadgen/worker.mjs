@@ -1,6 +1,7 @@
 // One load-generator worker (a child process or a worker thread of main.mjs): opens its
 // share of the members, says hello and joins, sends on an open-loop schedule and times every
 // delivered copy of every message. Commands come from main.mjs; see main.mjs for the plan.
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parentPort, workerData } from "node:worker_threads";
 
 import WebSocket from "ws";
@@ -141,7 +142,13 @@ class Worker {
       return;
     }
     step.delivered += 1;
-    step.latency.record(nowUs() - Number(parts[4]));
+    const now = nowUs();
+    const latency = now - Number(parts[4]);
+    step.latency.record(latency);
+    // the worst copy of each second since the window opened: shows pauses, not just tails
+    const second = Math.floor((now - step.measureStartUs) / 1e6);
+    if (second >= 0 && second < step.worstBySecond.length && latency > step.worstBySecond[second])
+      step.worstBySecond[second] = latency;
   }
 
   startStep(plan) {
@@ -157,6 +164,8 @@ class Worker {
       errorEvents: {},
       unexpectedCloses: {},
       latency: new Histogram(),
+      measureStartUs: plan.measureStartUs,
+      worstBySecond: new Float64Array(Math.ceil((plan.measureEndUs - plan.measureStartUs) / 1e6) + 10),
       sendLag: new Histogram(),
       cpuStart: null,
       cpuUs: null,
@@ -170,8 +179,16 @@ class Worker {
       const usage = process.cpuUsage();
       return usage.user + usage.system;
     };
-    setTimeout(() => (step.cpuStart = sample()), (plan.measureStartUs - nowUs()) / 1000);
-    setTimeout(() => (step.cpuUs = sample() - step.cpuStart), (plan.measureEndUs - nowUs()) / 1000);
+    // How late this worker's loop ran: a late loop times copies late, whatever its CPU %.
+    step.loopDelay = monitorEventLoopDelay({ resolution: 5 });
+    setTimeout(() => {
+      step.cpuStart = sample();
+      step.loopDelay.enable();
+    }, (plan.measureStartUs - nowUs()) / 1000);
+    setTimeout(() => {
+      step.cpuUs = sample() - step.cpuStart;
+      step.loopDelay.disable();
+    }, (plan.measureEndUs - nowUs()) / 1000);
     if (senders.length === 0) return;
     let cursor = 0;
     let round = 0;
@@ -228,6 +245,9 @@ class Worker {
       latency: step.latency.toJSON(),
       sendLag: step.sendLag.toJSON(),
       cpuUs: step.cpuUs,
+      worstBySecond: Array.from(step.worstBySecond),
+      loopDelayP99Ms: step.loopDelay.percentile(99) / 1e6,
+      loopDelayMaxMs: step.loopDelay.max / 1e6,
     };
   }
 }
