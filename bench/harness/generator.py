@@ -26,7 +26,7 @@ from bench.harness.servers import (
     pinned,
     process_tree,
     rss_bytes,
-    run_queue_wait_seconds,
+    run_queue_waits,
 )
 
 MAIN = ROOT / "bench" / "loadgen" / "main.mjs"
@@ -117,7 +117,7 @@ class _Watch:
         self.closes: dict[str, float] | None = None
         self.dropped: dict[str, float] | None = None
         self.generator: list[int] = []
-        self.waits: dict[str, float] = {}
+        self.waits: dict[str, dict[int, float]] = {}
         self.wait_percent: dict[str, float] = {}
 
     def on(self, event: dict[str, Any]) -> None:
@@ -143,9 +143,15 @@ class _Watch:
             exposition = self.server.metrics_text()
             self.closes = counter_series(exposition, "parrotchat_closes_total", "code")
             self.dropped = counter_series(exposition, "parrotchat_dropped_msgs_total", "reason")
+            # per thread: a thread that ended during the window drops out, never below zero
             self.wait_percent = {
-                key: round(100 * (seconds - self.waits[key]) / elapsed, 1)
-                for key, seconds in self._waits().items()
+                key: round(
+                    100
+                    * sum(w - self.waits[key].get(tid, 0.0) for tid, w in now.items())
+                    / elapsed,
+                    1,
+                )
+                for key, now in self._waits().items()
             }
         elif kind == "step":
             event["server_cpu_percent"] = round(self.cpu_percent, 1)
@@ -158,12 +164,12 @@ class _Watch:
         elif kind == "done":
             self.run.finished = True
 
-    def _waits(self) -> dict[str, float]:
-        generator = 0.0
+    def _waits(self) -> dict[str, dict[int, float]]:
+        generator: dict[int, float] = {}
         for pid in self.generator:
             with contextlib.suppress(OSError):
-                generator += run_queue_wait_seconds(pid)
-        return {"server": run_queue_wait_seconds(self.server.pid), "generator": generator}
+                generator.update(run_queue_waits(pid))
+        return {"server": run_queue_waits(self.server.pid), "generator": generator}
 
 
 def _pump(stream: IO[str], lines: queue.Queue[str | None]) -> None:

@@ -86,16 +86,16 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_queue_wait_seconds(pid: int) -> float:
-    """Time the process's threads were runnable but not running (/proc/<pid>/task/*/schedstat):
-    on a pinned core, that is CPU taken by other processes, the noise this machine adds."""
-    waited = 0
+def run_queue_waits(pid: int) -> dict[int, float]:
+    """{thread id: seconds runnable but not running} (/proc/<pid>/task/*/schedstat). On a
+    pinned core, that is CPU taken by other processes: the noise this machine adds."""
+    waits: dict[int, float] = {}
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
-            waited += int((task / "schedstat").read_text().split()[1])
+            waits[int(task.name)] = int((task / "schedstat").read_text().split()[1]) / 1e9
         except (OSError, IndexError, ValueError):  # a thread that just ended
             continue
-    return waited / 1e9
+    return waits
 
 
 def process_tree(pid: int) -> list[int]:
