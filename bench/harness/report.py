@@ -234,7 +234,8 @@ def profile_digest(raw: Path, top: int = 20) -> str:
         if not stack or not count_text.isdigit():
             continue
         count = int(count_text)
-        frames = [_frame(f) for f in stack.split(";")[1:]]  # the first is the thread
+        # --threads/--idle would prefix a thread or process frame: not a function
+        frames = [_frame(f) for f in stack.split(";") if not f.startswith(("thread ", "process "))]
         if not frames:
             continue
         total += count
