@@ -105,6 +105,14 @@ def machine() -> dict[str, Any]:
     }
 
 
+def cpu_pressure() -> str | None:
+    """The kernel's "some" CPU pressure line: how often runnable tasks waited, machine-wide."""
+    try:
+        return Path("/proc/pressure/cpu").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return None
+
+
 def run_one(
     scenario: Scenario, server_name: str, args: argparse.Namespace, pin: bool, out: Path
 ) -> dict[str, Any]:
@@ -160,6 +168,26 @@ def _line(result: dict[str, Any]) -> str:
     return " ".join(parts)
 
 
+def _preamble(header: dict[str, Any]) -> str:
+    m = header["machine"]
+    return (
+        f"Command: `{header['command'].strip()}`, started {header['started']}.  \n"
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['kernel']}, {m['python']}, {m['node']}; "
+        f"{header['pinning']}; generator {header['generator']['workers']} worker(s) "
+        f"({header['generator']['mode']}).  \n"
+        f"ParrotChat settings for the benchmark: "
+        + ", ".join(f"`{k}={v}`" for k, v in header["parrotchat_env"].items())
+        + ".  \n"
+        f"Load average before / after: {_load(header['load_average_before'])} / "
+        f"{_load(header['load_average_after'])}; CPU pressure after: "
+        f"`{header['cpu_pressure_after']}`.\n\n"
+    )
+
+
+def _load(triple: tuple[float, float, float]) -> str:
+    return ", ".join(f"{v:.2f}" for v in triple)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--smoke", action="store_true", help="a few seconds, 200 connections")
@@ -181,7 +209,7 @@ def main() -> int:
         os.sched_setaffinity(0, {1})  # this runner mostly waits; keep it off the server's core
     nofile = raise_open_files()
     machine_info = machine()
-    header = {
+    header: dict[str, Any] = {
         "command": "uv run python bench/sidebyside.py " + " ".join(sys.argv[1:]),
         "machine": machine_info,
         "pinning": "server: taskset -c 0, generator: taskset -c 1" if pin else "none (unpinned)",
@@ -190,6 +218,7 @@ def main() -> int:
         "parrotchat_env": PARROT_BENCH_ENV,
         "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
         "load_average_before": os.getloadavg(),
+        "cpu_pressure_before": cpu_pressure(),
     }
     print(f"side-by-side: {header['pinning']}; RLIMIT_NOFILE {nofile}; generator "
           f"{args.workers} worker(s), {args.mode}; ParrotChat with {PARROT_BENCH_ENV} "
@@ -202,9 +231,10 @@ def main() -> int:
             print(_line(result), flush=True)
             runs.append(result)
     header["load_average_after"] = os.getloadavg()
+    header["cpu_pressure_after"] = cpu_pressure()
     name = "smoke" if args.smoke else "sidebyside"
     (out / f"{name}.json").write_text(json.dumps({**header, "runs": runs}, indent=1) + "\n")
-    table = report.markdown(runs)
+    table = _preamble(header) + report.markdown(runs)
     (out / f"{name}.md").write_text(table)
     print("\n" + table)
     for run in runs:
@@ -212,8 +242,11 @@ def main() -> int:
             print(f"py-spy, {run['title']}, ParrotChat:\n{run['profile']}")
     plot_to = args.plot or (None if args.smoke or args.only else PLOT)
     if plot_to is not None:
-        load = os.getloadavg()[0]
-        subtitle = f"{machine_info['cpu']}, {header['started']}, load average {load:.1f}"
+        before, after = header["load_average_before"][0], header["load_average_after"][0]
+        subtitle = (
+            f"{machine_info['cpu']}, {header['started']}, "
+            f"load average {before:.1f} before / {after:.1f} after (shared machine)"
+        )
         report.plot(runs, plot_to, subtitle)
         print(f"plot: {plot_to}")
     return 1 if any(r["problem"] for r in runs) else 0

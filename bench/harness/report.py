@@ -39,13 +39,10 @@ def rss_per_connection(run: Result, step: Result) -> float | None:
 
 
 def ladder_best(run: Result) -> Result | None:
-    """The highest-load step that held p99 and delivery (steps run in rising order)."""
-    best = None
-    for step in run["steps"]:
-        if not sustained(step):
-            break
-        best = step
-    return best
+    """The highest-load step that held p99 and delivery; the ladder stopped at the first rate
+    that missed twice, so every step that held lies below it."""
+    held = [step for step in run["steps"] if sustained(step)]
+    return max(held, key=lambda step: step["deliveries_per_s"], default=None)
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -82,7 +79,7 @@ def _rows(runs: list[Result]) -> list[tuple[str, Result, Result]]:
     for run in runs:
         if run["ladder"]:
             best = ladder_best(run)
-            failed = run["steps"][len(run["steps"]) - 1] if run["steps"] else None
+            failed = run["steps"][-1] if run["steps"] else None
             for step, tag in ((best, "best held"), (failed, "first missed")):
                 if step is not None and (tag == "best held" or not sustained(step)):
                     rows.append((f"{run['title']}: {tag}", run, step))
@@ -194,30 +191,40 @@ def plot(runs: list[Result], out: Path, subtitle: str) -> None:
     import matplotlib.pyplot as plt
 
     colours = {"parrotchat": "tab:red", "reference": "tab:blue"}
-    figure, axes = plt.subplots(figsize=(9, 5.5), dpi=110)
+    figure, axes = plt.subplots(figsize=(11.5, 5.5), dpi=110)
     for run in runs:
         steps = [s for s in run["steps"] if s["latency"]["p99_ms"] is not None]
         if not steps:
             continue
         colour, label = colours[run["server"]], LABELS[run["server"]]
+        if run["ladder"]:
+            steps.sort(key=lambda s: -s["interval_s"])
         x = [s["deliveries_per_s"] for s in steps]
         if run["ladder"]:
             axes.plot(x, [s["latency"]["p99_ms"] for s in steps], "o-", color=colour,
                       label=f"{label}: p99 (1,000 connections)")  # fmt: skip
             axes.plot(x, [s["latency"]["p50_ms"] for s in steps], "o--", color=colour,
                       alpha=0.5, label=f"{label}: p50")  # fmt: skip
-        elif run["connections"] >= 5000:
-            axes.plot(x, [s["latency"]["p99_ms"] for s in steps], "*", color=colour,
-                      markersize=14, label=f"{label}: p99 at 10,000 connections (W3)")  # fmt: skip
+        elif run["key"] in {"w1", "w2", "w3"}:
+            fixed = [r["key"] for r in runs if r["server"] == run["server"]]
+            first = run["key"] == min(k for k in fixed if k.startswith("w"))
+            y = [s["latency"]["p99_ms"] for s in steps]
+            marker = "*" if run["connections"] >= 5000 else "X"
+            axes.plot(x, y, marker, color=colour, markersize=12,
+                      label=f"{label}: p99, W1-W3 (fresh server)" if first else None)  # fmt: skip
+            for xy in zip(x, y, strict=True):
+                axes.annotate(run["key"].upper(), xy, textcoords="offset points", xytext=(7, 5),
+                              color=colour, fontsize=8)  # fmt: skip
     axes.axhline(
         P99_LIMIT_MS, color="grey", linestyle=":", label=f"p99 target {P99_LIMIT_MS:.0f} ms"
     )
     axes.set_yscale("log")
+    axes.xaxis.set_major_formatter(lambda value, _position: f"{value / 1000:.0f}k")
     axes.set_xlabel("deliveries per second (message copies received by members)")
     axes.set_ylabel("latency, send → receipt (ms, log scale)")
     axes.set_title(f"Broadcast latency vs load, server on one core\n{subtitle}", fontsize=10)
     axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize=8, loc="upper left")
+    axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     figure.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out)
