@@ -123,7 +123,7 @@ def _memory_store(settings: Settings) -> _Store:
     return _Store(
         rooms,
         history,
-        MemoryBroker(history),
+        MemoryBroker(history, rooms),
         MemoryNodeRegistry(rooms, history),
         _nothing,
         _nothing,

@@ -193,9 +193,14 @@ class Broker(Protocol):
         reply_conn: str | None,
         reply_ref: str | None,
         accepted_at: float,
+        author_key: str | None = None,
     ) -> Message:
         """In one atomic step: take the room's next seq, keep the numbered message in its
-        history (capped at the history size) and publish it; return the message."""
+        history (capped at the history size) and publish it; return the message. With
+        `author_key` (a send), the same step records the author's activity as
+        `RoomStore.touch(sent_message=True)` does and, when the author was away, publishes
+        their presence (online, at `draft.ts`) just before the message; an author who is not
+        a member is refused (not_in_room), as is a room that does not exist."""
         ...
 
     async def subscribe(self, room: str) -> None:

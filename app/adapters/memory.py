@@ -13,7 +13,7 @@ from collections.abc import Callable
 from sortedcontainers import SortedList
 
 from app.domain import refusals
-from app.domain.events import Envelope
+from app.domain.events import Envelope, Presence, PresenceStatus
 from app.domain.history import History, Message, MessageDraft
 from app.domain.model import LeaveChange, Member, Room
 from app.ports import (
@@ -185,11 +185,15 @@ class MemoryRoomStore:
         return page, len(self._listing)
 
     async def touch(self, room: str, key: str, *, now: float, sent_message: bool = False) -> bool:
+        return bool(self.touch_now(room, key, now=now, sent_message=sent_message))
+
+    def touch_now(self, room: str, key: str, *, now: float, sent_message: bool) -> bool | None:
+        """`touch` without awaiting (for MemoryBroker.publish_message); None: not a member."""
         current = self._rooms.get(room)
-        if current is None:
-            return False
+        if current is None or key not in current.members:
+            return None
         came_back = current.touch(key, now, sent_message=sent_message)
-        if sent_message and key in current.members:
+        if sent_message:
             self._relist(current)
         return came_back
 
@@ -259,8 +263,10 @@ class MemoryBroker:
     """One node: a published envelope is delivered at once, on the publisher's turn, so
     nothing can be missed and subscriptions need no bookkeeping."""
 
-    def __init__(self, history: MemoryHistoryStore) -> None:
-        self._history = history  # where publish_message numbers and keeps messages
+    def __init__(self, history: MemoryHistoryStore, rooms: MemoryRoomStore) -> None:
+        # Where publish_message numbers and keeps messages, and records the author's activity.
+        self._history = history
+        self._rooms = rooms
         self._deliver: Deliver | None = None
 
     async def start(self, deliver: Deliver, on_gap: OnGap | None = None) -> None:
@@ -278,13 +284,25 @@ class MemoryBroker:
         reply_conn: str | None,
         reply_ref: str | None,
         accepted_at: float,
+        author_key: str | None = None,
     ) -> Message:
-        if self._deliver is None:
+        deliver = self._deliver
+        if deliver is None:
             raise RuntimeError("broker not started")
+        room = draft.room
+        if author_key is not None:
+            back = self._rooms.touch_now(room, author_key, now=draft.ts, sent_message=True)
+            if back is None:
+                raise refusals.not_in_room(room)
+            if back:
+                online = Presence(
+                    room=room, name=draft.author, status=PresenceStatus.ONLINE, last_seen=draft.ts
+                )
+                deliver(Envelope(room=room, event=online, accepted_at=accepted_at))
         message = self._history.append_draft(draft)
-        self._deliver(
+        deliver(
             Envelope(
-                room=draft.room,
+                room=room,
                 event=message,
                 reply_conn=reply_conn,
                 reply_ref=reply_ref,

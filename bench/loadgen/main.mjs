@@ -1,12 +1,14 @@
 // The side-by-side benchmark's load generator: `node bench/loadgen/main.mjs '<plan JSON>'`.
 //
-// Spreads `connections` members over `rooms` (member g is in room g % rooms) and over
-// `workers` child processes or worker threads, opens them `concurrency` at a time (hello,
-// wait for welcome, join, wait for joined), then runs each step of the plan: the first
-// `sendersPerRoom` members of every room send on a fixed open-loop schedule (one message
-// every `interval_s`, random phase, never "after the previous reply") for `warmup_s` plus
-// `duration_s`; the copies of messages sent during `duration_s` are timed when they arrive
-// and counted against sent × room size. Prints one JSON object per line on stdout:
+// Spreads `connections` members over `rooms` (member g is in room g % rooms), over the
+// servers of `urls` when there are several (nodes of one chat: slot floor(g / rooms) picks
+// the node, so each room spans them all; `cross_node_latency` times the copies between
+// nodes) and over `workers` child processes or worker threads, opens them `concurrency` at
+// a time (hello, wait for welcome, join, wait for joined), then runs each step of the plan:
+// the first `sendersPerRoom` members of every room send on a fixed open-loop schedule (one
+// message every `interval_s`, random phase, never "after the previous reply") for
+// `warmup_s` plus `duration_s`; the copies of messages sent during `duration_s` are timed
+// when they arrive and counted against sent × room size. Prints one JSON object per line on stdout:
 // {"event":"connected"}, {"event":"measure_start"}, {"event":"measure_end"},
 // {"event":"step"} with the step's figures, and {"event":"done"}. Progress goes to stderr.
 // With `stop_when` ({p99_ms, min_ratio, retry}) the steps stop after the first one outside
@@ -65,6 +67,7 @@ async function main() {
     workers.push(
       spawn({
         url: plan.url,
+        urls: plan.urls,
         rooms: plan.rooms,
         slotsPerRoom,
         sendersPerRoom: plan.senders_per_room,
@@ -185,6 +188,10 @@ function summarise(step, index, reports, ownCpu) {
     delivery_ratio: expected === 0 ? null : round(delivered / expected, 5),
     deliveries_per_s: round(delivered / step.duration_s, 0),
     latency: Histogram.merge(reports.map((r) => r.latency)).summary(),
+    // With several servers (plan.urls): the copies that went from one node to another.
+    ...(plan.urls?.length > 1
+      ? { cross_node_latency: Histogram.merge(reports.map((r) => r.crossLatency)).summary() }
+      : {}),
     send_lag: Histogram.merge(reports.map((r) => r.sendLag)).summary(),
     errors: {
       total: closeCount + errorCount + sum("outOfOrder") + sum("sendSkipped"),

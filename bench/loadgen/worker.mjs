@@ -34,10 +34,14 @@ function messageText(data) {
 class Worker {
   constructor(config) {
     this.config = config;
+    // Several servers (nodes of one chat): a room's members alternate between them by slot,
+    // so every room spans every node; copies between nodes are timed apart too.
+    this.urls = config.urls ?? [config.url];
     this.members = config.members.map((g) => ({
       g,
       room: g % config.rooms,
       slot: Math.floor(g / config.rooms),
+      node: Math.floor(g / config.rooms) % this.urls.length,
       sender: Math.floor(g / config.rooms) < config.sendersPerRoom && !config.stalled.includes(g),
       stalled: config.stalled.includes(g),
       ws: null,
@@ -107,7 +111,7 @@ class Worker {
       }
       settle();
     };
-    const ws = new WebSocket(this.config.url, {
+    const ws = new WebSocket(this.urls[member.node], {
       perMessageDeflate: false,
       handshakeTimeout: 30000,
       // ws checks UTF-8 in JavaScript without the optional native module: per copy, for
@@ -167,6 +171,7 @@ class Worker {
     const now = nowUs();
     const latency = now - Number(parts[4]);
     step.latency.record(latency);
+    if (senderSlot % this.urls.length !== member.node) step.crossLatency.record(latency);
     // the worst copy of each second since the window opened: shows pauses, not just tails
     const second = Math.floor((now - step.measureStartUs) / 1e6);
     if (second >= 0 && second < step.worstBySecond.length && latency > step.worstBySecond[second])
@@ -186,6 +191,7 @@ class Worker {
       errorEvents: {},
       unexpectedCloses: {},
       latency: new Histogram(),
+      crossLatency: new Histogram(),
       measureStartUs: plan.measureStartUs,
       worstBySecond: new Float64Array(Math.ceil((plan.measureEndUs - plan.measureStartUs) / 1e6) + 10),
       sendLag: new Histogram(),
@@ -265,6 +271,7 @@ class Worker {
       errorEvents: step.errorEvents,
       unexpectedCloses: step.unexpectedCloses,
       latency: step.latency.toJSON(),
+      crossLatency: step.crossLatency.toJSON(),
       sendLag: step.sendLag.toJSON(),
       cpuUs: step.cpuUs,
       worstBySecond: Array.from(step.worstBySecond),

@@ -55,7 +55,7 @@ def memory_adapters() -> Adapters:
         kind="memory",
         rooms=rooms,
         history=history,
-        broker=MemoryBroker(history),
+        broker=MemoryBroker(history, rooms),
         nodes=MemoryNodeRegistry(rooms, history),
     )
 

@@ -128,7 +128,9 @@ async def test_a_drained_nodes_clients_resume_on_another_through_haproxy_missing
             try:
                 exited = await asyncio.to_thread(draining.wait, 15)
             except Exception:
-                raise AssertionError("the drained node did not exit:\n" + draining.log_text()) from None
+                raise AssertionError(
+                    "the drained node did not exit:\n" + draining.log_text()
+                ) from None
             assert exited in (0, -signal.SIGTERM)
             total = len(sent)
             await sender.expect("message", seq=total, timeout=10)

@@ -20,12 +20,13 @@ from redis.asyncio import Redis
 from redis.asyncio.connection import AbstractConnection
 
 from app.adapters.redis import codec
+from app.adapters.redis.codec import number
 from app.adapters.redis.history import RedisHistoryStore
-from app.adapters.redis.keys import Keys
+from app.adapters.redis.keys import Keys, listing_member
 from app.adapters.redis.scripts import Scripts
 from app.adapters.redis.subscriber import LinkOptions, Subscriber
 from app.domain import refusals
-from app.domain.events import Envelope
+from app.domain.events import Envelope, Presence, PresenceStatus
 from app.domain.history import History, Message, MessageDraft
 from app.ports import Clock, Deliver, Gap, GapReason, OnGap
 
@@ -110,14 +111,23 @@ class RedisBroker:
         reply_conn: str | None,
         reply_ref: str | None,
         accepted_at: float,
+        author_key: str | None = None,
     ) -> Message:
         room = draft.room
+        wall_offset = self._wall_offset()
         head = codec.message_head(
             room,
             reply_conn=reply_conn,
             reply_ref=reply_ref,
-            accepted_wall=accepted_at + self._wall_offset() if accepted_at else 0.0,
+            accepted_wall=accepted_at + wall_offset if accepted_at else 0.0,
         )
+        online = ""
+        if author_key is not None:
+            # Published by the script only if the author was away (presence before message).
+            presence = Presence(
+                room=room, name=draft.author, status=PresenceStatus.ONLINE, last_seen=draft.ts
+            )
+            online = codec.encode_envelope(Envelope(room=room, event=presence), wall_offset=0.0)
         seq = await self._scripts.run(
             "publish",
             room,
@@ -126,6 +136,10 @@ class RedisBroker:
             codec.message_tail(draft),
             self._keys.channel(room),
             self._publish_command,
+            author_key or "",
+            number(draft.ts),
+            listing_member(room, draft.ts),
+            online,
         )
         if seq is None:
             raise refusals.not_in_room(room)

@@ -39,13 +39,16 @@ class Messaging:
         draft = MessageDraft(
             room=room, id=uuid.uuid4().hex, author=name, text=clean, html=html, ts=now
         )
-        if await ctx.rooms.touch(room, key, now=now, sent_message=True):
-            await ctx.announce(room, name, PresenceStatus.ONLINE, now)
-        # Numbered, kept and published in one step: every node gets a room's messages in seq
-        # order, and the sender's copy (with its ref) is its only acknowledgement. A store
+        # One step: the author's activity (and presence, if they were away), then the
+        # message numbered, kept and published, so every node gets a room's messages in seq
+        # order; the sender's copy (with its ref) is its only acknowledgement. A store
         # failure raises before anything is acknowledged.
         message = await ctx.broker.publish_message(
-            draft, reply_conn=conn_id, reply_ref=ref, accepted_at=ctx.clock.monotonic()
+            draft,
+            reply_conn=conn_id,
+            reply_ref=ref,
+            accepted_at=ctx.clock.monotonic(),
+            author_key=key,
         )
         # Only an accepted message counts against the rate limit; refused ones (empty, too
         # long, blocked) are the abuse budget's business.

@@ -127,6 +127,25 @@ local function remove_member(room, B, key, now_s)
   return m[1], false, new_owner
 end
 
+-- Room.touch: record activity (a message also ends typing and becomes the room's last
+-- message, `lk` its listing member for that time). Returns 1 when back from away, 0 when
+-- not, nil when `key` is not a member.
+local function touch_member(room, B, key, now_s, sent_message, lk)
+  if redis.call('HEXISTS', B .. 'mem', key) == 0 then return nil end
+  local back = redis.call('ZSCORE', B .. 'live', key) and 0 or 1
+  redis.call('ZADD', B .. 'act', now_s, key)
+  redis.call('ZADD', B .. 'live', now_s, key)
+  if sent_message then
+    redis.call('ZREM', B .. 'typ', key)
+    redis.call('HDEL', B .. 'typa', key)
+    redis.call('ZREM', ROOMS, redis.call('HGET', B .. 'meta', 'lk'))
+    redis.call('HSET', B .. 'meta', 'lm', now_s, 'lk', lk)
+    relist(B)
+  end
+  reschedule(room, B, nil)
+  return back
+end
+
 -- A consistent read of the room: {epoch, created_at, capacity, members, recent, typing},
 -- members as {key, stored member, last_active_at, away 0/1} in join order.
 local function snapshot(B, now)
