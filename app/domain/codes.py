@@ -110,11 +110,9 @@ class CloseCode(IntEnum):
         4009,
         CloseInfo(
             "resync: reconnect and re-join with since and epoch",
-            "several nodes: this node may have missed room messages it cannot repair (its link "
-            "to Redis broke for longer than the history covers, or the room was deleted and "
-            "created again meanwhile), or it lost its members (presumed dead, or Redis lost "
-            "its data)",
-            "reconnect at once (with a little jitter), re-join every room with `since` and `epoch`",
+            "several nodes on Redis: this node missed room messages it could not repair from "
+            "history, or lost your memberships (it was presumed dead, or Redis lost its data)",
+            "reconnect at once (a little jitter), re-join every room with `since` and `epoch`",
             reconnect=True,
         ),
     )

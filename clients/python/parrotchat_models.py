@@ -70,6 +70,7 @@ class ErrorCode(
             "internal_error",
             "idle_timeout",
             "origin_forbidden",
+            "service_unavailable",
         ]
     ]
 ):
@@ -105,6 +106,7 @@ class ErrorCode(
             "internal_error",
             "idle_timeout",
             "origin_forbidden",
+            "service_unavailable",
         ],
         Field(title="ErrorCode"),
     ]
@@ -143,6 +145,7 @@ class ErrorCode(
     | `internal_error` | A bug on the server; the event had no effect. |
     | `idle_timeout` | No client event for the idle timeout; a 4000 close follows. |
     | `origin_forbidden` | HTTP 403 body only: the handshake's `Origin` is not allowed. |
+    | `service_unavailable` | The shared store (Redis) cannot be reached; the event may not have taken effect (a `send` was not accepted unless its `message` arrives). Retry later. |
     """
 
 

@@ -70,6 +70,7 @@ export type PresenceStatus = "online" | "away" | "offline";
  * | `internal_error` | A bug on the server; the event had no effect. |
  * | `idle_timeout` | No client event for the idle timeout; a 4000 close follows. |
  * | `origin_forbidden` | HTTP 403 body only: the handshake's `Origin` is not allowed. |
+ * | `service_unavailable` | The shared store (Redis) cannot be reached; the event may not have taken effect (a `send` was not accepted unless its `message` arrives). Retry later. |
  */
 export type ErrorCode =
   | "invalid_json"
@@ -101,7 +102,8 @@ export type ErrorCode =
   | "server_shutting_down"
   | "internal_error"
   | "idle_timeout"
-  | "origin_forbidden";
+  | "origin_forbidden"
+  | "service_unavailable";
 
 /**
  * Introduce yourself (first event; again only while in no room, to rename).

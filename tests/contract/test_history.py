@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
+import pytest
+
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 from app.domain.events import (
     Banned,
     Envelope,
@@ -18,6 +23,8 @@ from app.domain.events import (
     Typing,
 )
 from app.domain.history import Message, MessageDraft
+from app.domain.model import AWAY_AFTER_S
+from app.domain.policies.names import name_key
 from tests.contract.conftest import HISTORY_SIZE, Adapters
 from tests.contract.helpers import T0, member, until
 
@@ -204,3 +211,45 @@ async def test_a_node_receives_only_the_rooms_it_listens_to(adapters: Adapters) 
         await until(lambda: len(adapters.delivered) == 2)
         await asyncio.sleep(0.05)
         assert [e.room for e in adapters.delivered] == ["lobby", "other"]
+
+
+async def test_a_send_records_the_authors_activity_in_the_same_step(adapters: Adapters) -> None:
+    await _started_room(adapters)
+    rooms, broker = adapters.rooms, adapters.broker
+    await rooms.join("lobby", member("Bob"), capacity=10, now=T0)
+    await rooms.typing("lobby", "ann", now=T0 + 1)
+    # Ann goes away; her next message brings her back: presence first, then the message.
+    await rooms.sweep(now=T0 + AWAY_AFTER_S + 1)
+    sent = dataclasses.replace(draft(1), ts=T0 + AWAY_AFTER_S + 2)
+    await broker.publish_message(
+        sent, reply_conn=None, reply_ref=None, accepted_at=0, author_key=name_key("Ann")
+    )
+    await until(lambda: len(adapters.delivered) >= 2)
+    assert [type(e.event).__name__ for e in adapters.delivered] == ["Presence", "Message"]
+    online = adapters.delivered[0].event
+    assert isinstance(online, Presence)
+    assert (online.name, online.status, online.last_seen) == ("Ann", PresenceStatus.ONLINE, sent.ts)
+    snapshot = await rooms.snapshot("lobby", now=sent.ts)
+    assert snapshot is not None
+    ann = next(m for m in snapshot.members if m.name == "Ann")
+    assert (ann.last_active_at, ann.away, snapshot.typing) == (sent.ts, False, [])
+    listing, _ = await rooms.list_rooms(limit=1, offset=0)
+    assert listing[0].last_message_at == sent.ts
+    # Not away any more: the next message comes alone.
+    await broker.publish_message(
+        draft(2), reply_conn=None, reply_ref=None, accepted_at=0, author_key=name_key("Ann")
+    )
+    await until(lambda: len(adapters.delivered) >= 3)
+    assert type(adapters.delivered[2].event).__name__ == "Message"
+
+
+async def test_a_send_by_someone_not_in_the_room_is_refused_and_not_numbered(
+    adapters: Adapters,
+) -> None:
+    await _started_room(adapters)
+    with pytest.raises(ChatError) as refused:
+        await adapters.broker.publish_message(
+            draft(1), reply_conn=None, reply_ref=None, accepted_at=0, author_key="nobody"
+        )
+    assert refused.value.code is ErrorCode.NOT_IN_ROOM
+    assert await adapters.history.latest_seq("lobby") == 0

@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.client import ChatClient, connected
 from tests.support.metrics import sample
+from tests.support.redis import RedisServer
 from tests.support.server import RunningServer, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,6 +134,63 @@ async def test_a_real_scrape_passes_promtool(observed: RunningServer, room: str)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+CLUSTER_METRICS = (
+    "parrotchat_redis_latency_seconds_bucket",
+    "parrotchat_redis_up",
+    "parrotchat_nodes_alive",
+    "parrotchat_pubsub_published_total",
+    "parrotchat_pubsub_received_total",
+    "parrotchat_gap_repairs_total",
+    "parrotchat_gaps_total",
+    "parrotchat_redis_reconnects_total",
+    "parrotchat_members_reaped_total",
+    "parrotchat_resyncs_total",
+)
+
+
+async def test_a_node_on_redis_reports_its_cluster_metrics_and_passes_promtool(
+    redis_server: RedisServer, room: str
+) -> None:
+    node = start_server(
+        {
+            "PARROT_REDIS_URL": redis_server.url,
+            "PARROT_REDIS_PREFIX": "observed:",
+            "PARROT_NODE_ID": "observed-1",
+            "PARROT_HEARTBEAT_INTERVAL_S": "0.2",
+            "PARROT_NODE_TTL_S": "2",
+            "PARROT_LOG_FORMAT": "json",
+        }
+    )
+    try:
+        async with await connected(node.ws_url, "Scraped", room) as client:
+            await client.send(type="send", room=room, text="through Redis")
+            await client.expect("message")
+        await asyncio.sleep(0.5)  # a heartbeat or two
+        text = await asyncio.to_thread(scrape, node)
+        for name in CLUSTER_METRICS:
+            assert f"\n{name}" in text, name
+        assert sample(text, "parrotchat_redis_up") == 1
+        assert sample(text, "parrotchat_nodes_alive") == 1
+        assert sample(text, "parrotchat_pubsub_published_total") >= 4  # notices and message
+        assert sample(text, "parrotchat_pubsub_received_total") >= 1
+        assert sample(text, "parrotchat_redis_latency_seconds_count", op="publish") == 1
+        assert sample(text, "parrotchat_redis_latency_seconds_count", op="join") == 1
+        result = await asyncio.to_thread(
+            subprocess.run,
+            [promtool(), "check", "metrics"],
+            input=text,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        lines = json_lines(node)
+        assert lines
+        assert {line.get("node") for line in lines} == {"observed-1"}
+    finally:
+        node.stop()
+
+
 def test_the_prometheus_config_passes_promtool() -> None:
     result = subprocess.run(
         [promtool(), "check", "config", "--syntax-only", str(ROOT / "deploy" / "prometheus.yml")],
@@ -207,7 +265,7 @@ def test_every_line_is_json_and_uvicorn_speaks_through_it(observed: RunningServe
         line["logger"].startswith("uvicorn") and "Uvicorn running on" in line["msg"]
         for line in lines
     )
-    assert all({"ts", "level", "logger", "msg"} <= line.keys() for line in lines)
+    assert all({"ts", "level", "logger", "msg", "node"} <= line.keys() for line in lines)
 
 
 def _eventually(server: RunningServer, found: Any, attempts: int = 100) -> list[dict[str, Any]]:
