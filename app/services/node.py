@@ -69,6 +69,8 @@ class Node:
         self.ready = True
         """False while the store is lost (readiness answers 503)."""
         self._up_since: float | None = None
+        # Due at the first round too: a process restarted with the same PARROT_NODE_ID within
+        # the TTL finds itself alive, and its predecessor's members still there.
         self._reconcile_due = True
         self._rounds = 0
         self._beaten = asyncio.Event()
@@ -160,9 +162,7 @@ class Node:
         if self._up_since is None:
             return
         self._rounds += 1
-        # The first round too: a process that restarted with the same PARROT_NODE_ID
-        # within the TTL finds itself alive, and its predecessor's members still there.
-        if self._reconcile_due or self._rounds % RECONCILE_EVERY == 1:
+        if self._reconcile_due or self._rounds % RECONCILE_EVERY == 0:
             self._reconcile_due = False
             await self.reconcile()
         if self._clock.monotonic() - self._up_since >= self._ttl_s:

@@ -15,6 +15,7 @@ from tests.support.client import ChatClient, Event, connected
 from tests.support.cluster import HEARTBEAT_S, TTL_S, fetch, haproxy, running_cluster
 from tests.support.metrics import sample
 from tests.support.redis import RedisServer
+from tests.support.server import start_server
 
 
 def seqs(client: ChatClient) -> list[int]:
@@ -268,3 +269,26 @@ async def test_a_node_that_lost_its_pubsub_link_repairs_from_history_or_sends_me
             await ben.expect("pong")
             assert seqs(ben) == [1, 2, 3, 4]
     admin.close()
+
+
+async def test_a_node_restarted_with_its_id_removes_what_its_predecessor_left(
+    redis_server: RedisServer,
+) -> None:
+    # A TTL far longer than the test: only the restarted node itself can remove its
+    # predecessor's member in time (the survivor would wait for the TTL to run out).
+    env = {"PARROT_NODE_TTL_S": "60"}
+    with running_cluster(redis_server, 2, env, tag="again") as cluster:
+        async with await connected(cluster.ws(0), "Wes", "again-room") as watcher:
+            victim = await connected(cluster.ws(1), "Vic", "again-room")
+            await watcher.expect("system", event="member_joined", data={"name": "Vic"})
+            cluster.nodes[1].terminate(signal.SIGKILL)
+            await asyncio.to_thread(cluster.nodes[1].wait, 10)
+            cluster.nodes[1] = await asyncio.to_thread(start_server, cluster.nodes[1].env)
+            # At start-up, before serving: sooner than its periodic check (10 beats, 2.5 s).
+            left = await watcher.expect("system", timeout=1.5, event="member_left")
+            assert left["data"]["name"] == "Vic"
+            await watcher.quiet(1.0)
+            assert len(system_events(watcher, "member_left")) == 1
+            members = (await fetch(f"{cluster.http(0)}/api/rooms/again-room")).json()["members"]
+            assert members == 1
+            await victim.close()

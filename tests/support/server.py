@@ -22,6 +22,8 @@ class RunningServer:
     process: subprocess.Popen[str]
     port: int
     output: list[str] = field(default_factory=list)
+    # The settings it was started with (start_server(server.env) starts it again).
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def http_url(self) -> str:
@@ -84,7 +86,7 @@ def start_server(
     if not port_found.wait(timeout):
         process.kill()
         raise RuntimeError("server did not start:\n" + "".join(output))
-    server = RunningServer(process=process, port=port_box[0], output=output)
+    server = RunningServer(process=process, port=port_box[0], output=output, env=dict(env or {}))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
