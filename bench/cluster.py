@@ -8,10 +8,10 @@ both) and the generator times the copies that crossed from one node to the other
 Configurations alternate for `--rounds` rounds, so a noisy machine moves both alike. The
 server CPU (/proc/<pid>/stat) of every process and Redis' INFO commandstats are read at the
 generator's measurement boundaries. Writes bench/results/cluster.json and cluster.md
-(docs/benchmarks.md). Traffic stays on 127.0.0.1; every process is stopped by its PID.
+(docs/benchmarks.md), the servers' logs to bench/results/logs/. Traffic stays on 127.0.0.1; every process is stopped by its PID.
 
-    uv run python bench/cluster.py                 # W1, 3 rounds, ~4 min
-    uv run python bench/cluster.py --rounds 1 --duration 10
+    uv run python bench/cluster.py                 # W1, 3 rounds, ~5 min
+    uv run python bench/cluster.py --rounds 1 --duration 10 --concurrency 500
 """
 
 from __future__ import annotations
@@ -142,15 +142,17 @@ class Processes:
         return {name: int(row["calls"]) for name, row in stats.items()}
 
     def stop(self) -> None:
-        for process in [*self.nodes, *([self.redis] if self.redis else [])]:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in [*self.nodes, *([self.redis] if self.redis else [])]:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+        # The nodes first (they drain and leave their rooms in Redis), then Redis.
+        for group in (self.nodes, [self.redis] if self.redis else []):
+            for process in group:
+                if process.poll() is None:
+                    process.send_signal(signal.SIGTERM)
+            for process in group:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
 
 
 def _healthy(port: int) -> bool:
@@ -311,8 +313,8 @@ def markdown(runs: list[dict[str, Any]], header: dict[str, Any]) -> str:
     rows = [
         "| round | setup | deliveries/s | p50 ms | p99 ms | cross-node p50 / p99 ms | "
         "server CPU | µs server CPU / message | µs / delivery | Redis CPU | "
-        "µs Redis CPU / message | run-queue wait (noise) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "µs Redis CPU / message | connected | run-queue wait (noise) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for run in runs:
         f = run["figures"]
@@ -323,7 +325,7 @@ def markdown(runs: list[dict[str, Any]], header: dict[str, Any]) -> str:
             f"| {run['round']} | {run['config']} | {f['deliveries_per_s']:,.0f} | {f['p50_ms']} | "
             f"{f['p99_ms']} | {cross} | {f['server_cpu_percent']} % | "
             f"{f['server_cpu_us_per_message']} | {f['server_cpu_us_per_delivery']} | "
-            f"{redis_cpu} | {redis_us} | "
+            f"{redis_cpu} | {redis_us} | {run['connected'].get('established')} | "
             + ", ".join(f"{k} {v} %" for k, v in f["run_queue_wait_percent"].items())
             + " |"
         )
@@ -333,7 +335,8 @@ def markdown(runs: list[dict[str, Any]], header: dict[str, Any]) -> str:
     cpu_1 = _median(memory, "server_cpu_us_per_message")
     cpu_2 = _median(cluster, "server_cpu_us_per_message")
     lines = [
-        f"Command: `{header['command']}`, started {header['started']}; {header['pinning']}.",
+        f"Command: `{header['command']}`, started {header['started']}; {header['pinning']}; "
+        f"connections opened {header['concurrency']} at a time.",
         f"Load average before / after: {header['load_before']} / {header['load_after']}; "
         f"CPU pressure after: `{header['pressure_after']}`.",
         "",
@@ -360,13 +363,24 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds")
     parser.add_argument("--configs", nargs="+", choices=CONFIGS, default=list(CONFIGS))
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=100,
+        help="connections opened at once before the measurement (the side-by-side default is "
+        "500; see docs/benchmarks.md for what a join storm does to two nodes on one core)",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument(
         "--no-pin", action="store_true", help="let the scheduler place every process"
     )
     args = parser.parse_args()
     base = SCENARIOS["w1"]
-    scenario = replace(base, steps=(replace(base.steps[0], duration_s=args.duration),))
+    scenario = replace(
+        base,
+        steps=(replace(base.steps[0], duration_s=args.duration),),
+        concurrency=args.concurrency,
+    )
     pin = pinning_available() and not args.no_pin
     if pin:
         os.sched_setaffinity(0, {GENERATOR_CORE})
@@ -379,12 +393,14 @@ def main() -> int:
         else "none (unpinned)",
         "parrotchat_env": PARROT_BENCH_ENV,
         "started": time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "concurrency": args.concurrency,
         "load_before": ", ".join(f"{v:.2f}" for v in os.getloadavg()),
     }
     print(f"cluster W1: {header['pinning']}; load average {header['load_before']}", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
     runs = []
-    with (args.out / "cluster-servers.log").open("w") as log:
+    (args.out / "logs").mkdir(exist_ok=True)
+    with (args.out / "logs" / "cluster-servers.log").open("w") as log:
         for round_ in range(1, args.rounds + 1):
             for config in args.configs:
                 result = run_one(scenario, config, pin, log)
