@@ -8,7 +8,8 @@ both) and the generator times the copies that crossed from one node to the other
 Configurations alternate for `--rounds` rounds, so a noisy machine moves both alike. The
 server CPU (/proc/<pid>/stat) of every process and Redis' INFO commandstats are read at the
 generator's measurement boundaries. Writes bench/results/cluster.json and cluster.md
-(docs/benchmarks.md), the servers' logs to bench/results/logs/. Traffic stays on 127.0.0.1; every process is stopped by its PID.
+(docs/benchmarks.md), the servers' logs to bench/results/logs/. Traffic stays on
+127.0.0.1; every process is stopped by its PID.
 
     uv run python bench/cluster.py                 # W1, 3 rounds, ~5 min
     uv run python bench/cluster.py --rounds 1 --duration 10 --concurrency 500
