@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from app import __version__
@@ -18,9 +17,10 @@ from app.bootstrap import build
 from app.container import Container
 from app.domain.errors import ChatError
 from app.settings import Settings
-from app.web import asyncapi, health, rooms, stats, ws
+from app.web import asyncapi, health, rooms, stats, uploads, ws
 from app.web.docs_ui import add_docs_routes
 from app.web.errors import chat_error_handler
+from app.web.static_ui import UiStaticFiles
 from app.web.telemetry import RequestIdMiddleware, instrument_tracing, mount_metrics
 from app.web.wire import encode
 
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             {"name": "rooms", "description": "Rooms that exist now, and their stats."},
             {"name": "stats", "description": "Figures about this server process."},
             {"name": "asyncapi", "description": "The WebSocket protocol, as AsyncAPI 3.0."},
+            {"name": "uploads", "description": "Attachments, through signed URLs."},
         ],
     )
     app.state.container = container  # read by app.web.deps only
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(health.router)
     app.include_router(rooms.router)
     app.include_router(stats.router)
+    app.include_router(uploads.router)
     app.include_router(ws.router)
     app.include_router(asyncapi.router)  # before the static mount at "/", which takes the rest
     add_docs_routes(app)
@@ -99,5 +101,5 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     # Outermost, so that the access line and every other line of a request carry its ID.
     app.add_middleware(RequestIdMiddleware)
     if STATIC_DIR.is_dir():
-        app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
+        app.mount("/", UiStaticFiles(directory=STATIC_DIR, html=True), name="static")
     return app

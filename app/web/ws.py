@@ -133,7 +133,7 @@ async def _handle(
     try:
         match event:
             case wire.Hello():
-                await chat.sessions.hello(conn_id, event.name, event.ref)
+                await chat.sessions.hello(conn_id, event.name, event.ref, token=event.token)
             case wire.Join():
                 await chat.membership.join(
                     conn_id, event.room, since=event.since, epoch=event.epoch, ref=event.ref
@@ -141,7 +141,9 @@ async def _handle(
             case wire.Leave():
                 await chat.membership.leave(conn_id, event.room, event.ref)
             case wire.Send():
-                await chat.messaging.send(conn_id, event.room, event.text, event.ref)
+                await chat.messaging.send(
+                    conn_id, event.room, event.text, event.ref, attachment=event.attachment
+                )
             case wire.TypingIn():
                 await chat.messaging.typing(conn_id, event.room)
             case wire.HistoryIn():
@@ -154,6 +156,15 @@ async def _handle(
                 await chat.moderation.ban(conn_id, event.room, event.name, event.reason)
             case wire.Ping():
                 await chat.sessions.ping(conn_id, event.ref)
+            case wire.Attach():
+                await chat.attachments.request(
+                    conn_id,
+                    event.room,
+                    name=event.name,
+                    size=event.size,
+                    content_type=event.content_type,
+                    ref=event.ref,
+                )
     except ChatError as denial:
         connections.deny(connection, denial, event.ref)
     except Exception:

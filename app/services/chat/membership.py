@@ -4,6 +4,7 @@ room is told about each."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from app.domain import notices
 from app.domain.codes import ErrorCode
@@ -28,9 +29,13 @@ log = logging.getLogger("parrotchat.chat")
 
 
 class Membership:
-    def __init__(self, ctx: ChatContext) -> None:
+    def __init__(
+        self, ctx: ChatContext, *, room_deleted: Callable[[str], Awaitable[None]] | None = None
+    ) -> None:
         self._ctx = ctx
         self._tracer = ctx.tracer
+        # What else goes with a room (its attachments); part of the room's deletion.
+        self._room_deleted = room_deleted
 
     @traced("chat.join")
     async def join(
@@ -181,6 +186,8 @@ class Membership:
             return
         if change.room_empty:
             await ctx.history.drop(room)
+            if self._room_deleted is not None:
+                await self._room_deleted(room)
             ctx.metrics.rooms(await ctx.rooms.count())
             return
         name = change.departure.name

@@ -6,41 +6,71 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from app.domain.attachments import Attachment
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 from app.domain.events import HistoryPage, PresenceStatus, Typing
 from app.domain.history import MAX_HISTORY_PAGE, Message, fit_newest
 from app.domain.model import TYPING_TTL_S
+from app.services.chat.attachments import Attachments
 from app.services.chat.context import ChatContext, TextFilter, check_rate, screen
 from app.services.tracing import traced
 
 
 class Messaging:
     def __init__(
-        self, ctx: ChatContext, *, render_html: Callable[[str], str], profanity: TextFilter
+        self,
+        ctx: ChatContext,
+        *,
+        render_html: Callable[[str], str],
+        profanity: TextFilter,
+        attachments: Attachments | None = None,
     ) -> None:
         self._ctx = ctx
         self._tracer = ctx.tracer
         self._render_html = render_html
         self._profanity = profanity
+        self._attachments = attachments
 
     @traced("chat.send")
-    async def send(self, conn_id: str, room: str, text: str, ref: str | None = None) -> None:
+    async def send(
+        self,
+        conn_id: str,
+        room: str,
+        text: str,
+        ref: str | None = None,
+        *,
+        attachment: str | None = None,
+    ) -> None:
         ctx = self._ctx
         session, name, key = ctx.in_room(conn_id, room)
         check_rate(session.message_limit, ctx.clock.monotonic(), "messages", room)
-        clean = screen(
-            self._profanity,
-            text,
-            max_chars=ctx.limits.max_message_chars,
-            room=room,
-            what="your message",
-        )
+        if attachment is not None and not text.strip():
+            clean = ""  # a file alone is a message
+        else:
+            clean = screen(
+                self._profanity,
+                text,
+                max_chars=ctx.limits.max_message_chars,
+                room=room,
+                what="your message",
+            )
         html = self._render_html(clean)
+        # Claimed last, so that a refused text does not use the attachment up.
+        attached = await self._claim(conn_id, room, attachment) if attachment else None
         now = ctx.clock.now()
         message_id = uuid.uuid4().hex
 
         def make(seq: int) -> Message:
             return Message(
-                room=room, seq=seq, id=message_id, author=name, text=clean, html=html, ts=now
+                room=room,
+                seq=seq,
+                id=message_id,
+                author=name,
+                text=clean,
+                html=html,
+                ts=now,
+                attachment=attached,
             )
 
         if await ctx.rooms.touch(room, key, now=now, sent_message=True):
@@ -52,6 +82,11 @@ class Messaging:
         ctx.metrics.message_in()
         ctx.tracer.annotate(room=room, seq=message.seq)
         await ctx.publish(message, room, reply_conn=conn_id, reply_ref=ref)
+
+    async def _claim(self, conn_id: str, room: str, upload_id: str) -> Attachment:
+        if self._attachments is None:
+            raise ChatError(ErrorCode.ATTACHMENTS_DISABLED, "this server takes no attachments")
+        return await self._attachments.claim(conn_id, room, upload_id)
 
     async def typing(self, conn_id: str, room: str) -> None:
         ctx = self._ctx

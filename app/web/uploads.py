@@ -1,0 +1,179 @@
+"""REST: attachments in and out, through the signed URLs `attach` hands out (docs/protocol.md).
+
+`PUT /api/uploads/{id}?room=&exp=&sig=` streams the body into the store; `GET` on a download
+URL streams it back with headers that keep a browser from ever treating it as a page:
+`Content-Disposition: attachment` (inline only for the image types), `nosniff`, a CSP with
+`sandbox` and nothing allowed, and CORP same-origin.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.domain.attachments import INLINE_TYPES
+from app.domain.codes import ErrorCode
+from app.services.chat.attachments import Attachments
+from app.web.deps import ContainerDep
+from app.web.errors import ErrorBody
+
+router = APIRouter(prefix="/api/uploads", tags=["uploads"])
+
+DOWNLOAD_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+UploadIdPath = Annotated[str, Path(max_length=64, description="The id from `upload_url`.")]
+RoomQuery = Annotated[str, Query(max_length=64, description="The room, as signed.")]
+ExpiresQuery = Annotated[
+    int, Query(ge=0, le=2**40, description="Expiry (Unix seconds), as signed.")
+]
+SigQuery = Annotated[str, Query(max_length=128, description="The URL's signature.")]
+
+
+def _errors(*codes: ErrorCode) -> dict[int | str, dict[str, Any]]:
+    by_status: dict[int, list[str]] = {}
+    for code in codes:
+        by_status.setdefault(code.info.http_status, []).append(f"`{code.value}`")
+    return {
+        status: {"model": ErrorBody, "description": ", ".join(names)}
+        for status, names in by_status.items()
+    }
+
+
+_COMMON = (
+    ErrorCode.URL_INVALID,
+    ErrorCode.URL_EXPIRED,
+    ErrorCode.ATTACHMENT_NOT_FOUND,
+    ErrorCode.ATTACHMENTS_DISABLED,
+)
+
+
+class UploadReceipt(BaseModel):
+    """The file is stored; `send{attachment: id}` shares it."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "7d0c5e2b9a8f4e6d8c1b2a3f4e5d6c7b",
+                    "room": "lobby",
+                    "name": "plan.png",
+                    "size": 48213,
+                    "content_type": "image/png",
+                }
+            ]
+        }
+    )
+
+    id: str
+    room: str
+    name: str
+    size: int
+    content_type: str = Field(examples=["image/png"])
+
+
+@router.put(
+    "/{upload_id}",
+    operation_id="putUpload",
+    summary="Upload an attachment's bytes",
+    responses=_errors(
+        *_COMMON,
+        ErrorCode.ATTACHMENT_INVALID,
+        ErrorCode.ATTACHMENT_TOO_LARGE,
+        ErrorCode.ATTACHMENT_TYPE_NOT_ALLOWED,
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "description": "The file, exactly as many bytes as declared in `attach`.",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def put_upload(
+    *,
+    upload_id: UploadIdPath,
+    room: RoomQuery,
+    exp: ExpiresQuery,
+    sig: SigQuery,
+    request: Request,
+    container: ContainerDep,
+) -> UploadReceipt:
+    """The body of the upload URL from `upload_url`, with the declared `Content-Type`. The
+    content must be of that type (its first bytes are checked; text must be UTF-8); on any
+    refusal nothing is kept and the URL may be used again until it expires."""
+    length = request.headers.get("content-length")
+    record = await _attachments(container).receive(
+        room,
+        upload_id,
+        expires_at=exp,
+        sig=sig,
+        content_type=request.headers.get("content-type", ""),
+        content_length=int(length) if length and length.isdigit() else None,
+        chunks=request.stream(),
+    )
+    return UploadReceipt(
+        id=record.id,
+        room=record.room,
+        name=record.name,
+        size=record.size,
+        content_type=record.content_type,
+    )
+
+
+@router.get(
+    "/{upload_id}",
+    operation_id="getUpload",
+    summary="Download an attachment",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The file, never rendered as a page.",
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+        },
+        **_errors(*_COMMON),
+    },
+)
+async def get_upload(
+    *,
+    upload_id: UploadIdPath,
+    room: RoomQuery,
+    exp: ExpiresQuery,
+    sig: SigQuery,
+    container: ContainerDep,
+) -> StreamingResponse:
+    """A download URL from a message's `attachment.url`. Images are sent inline, everything
+    else as a download; nothing is served as HTML."""
+    record, chunks = await _attachments(container).download(
+        room, upload_id, expires_at=exp, sig=sig
+    )
+    inline = record.content_type in INLINE_TYPES
+    media_type = record.content_type
+    if media_type == "text/plain":
+        media_type = "text/plain; charset=utf-8"
+    remaining = max(0, exp - int(container.clock.now()))
+    headers = {
+        "Content-Length": str(record.size),
+        "Content-Disposition": content_disposition(record.name, inline=inline),
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": DOWNLOAD_CSP,
+        "Cross-Origin-Resource-Policy": "same-origin",
+        "Referrer-Policy": "no-referrer",
+        "Cache-Control": f"private, max-age={remaining}",
+    }
+    return StreamingResponse(chunks, media_type=media_type, headers=headers)
+
+
+def content_disposition(name: str, *, inline: bool) -> str:
+    """RFC 6266: an ASCII fallback name and the UTF-8 one (names are sanitised already: no
+    quotes, backslashes or control characters)."""
+    fallback = "".join(ch if ch.isascii() and ch.isprintable() else "_" for ch in name)
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _attachments(container: ContainerDep) -> Attachments:
+    return container.chat.attachments
