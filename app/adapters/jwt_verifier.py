@@ -146,7 +146,7 @@ def public_key(pem_or_path: str) -> VerificationKey:
 
 
 def jwks_keys(path: str) -> list[VerificationKey]:
-    """Every key of a local JWKS file (never fetched from a URL)."""
+    """Every signing key of a local JWKS file (never fetched from a URL)."""
     try:
         document = json.loads(Path(path).read_text("utf-8"))
         entries = document["keys"]
@@ -154,31 +154,35 @@ def jwks_keys(path: str) -> list[VerificationKey]:
         raise KeyConfigError(f"PARROT_JWT_JWKS_FILE is not a readable JWKS: {error}") from None
     if not isinstance(entries, list) or not entries:
         raise KeyConfigError("PARROT_JWT_JWKS_FILE holds no keys")
-    keys = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            raise KeyConfigError("PARROT_JWT_JWKS_FILE has an entry that is not a key")
-        if entry.get("use", "sig") != "sig":
-            continue
-        if entry.get("kty") != "oct" and "d" in entry:
-            raise KeyConfigError("PARROT_JWT_JWKS_FILE holds a private key; give public keys")
-        try:
-            jwk = jwt.PyJWK(entry)
-        except (jwt.PyJWKError, jwt.InvalidKeyError) as error:
-            raise KeyConfigError(f"PARROT_JWT_JWKS_FILE has an unusable key: {error}") from None
-        algorithm = jwk.algorithm_name
-        if entry.get("kty") == "oct":
-            if len(jwk.key) < MIN_SECRET_BYTES:
-                raise KeyConfigError(f"an oct key needs at least {MIN_SECRET_BYTES} bytes")
-            expected = "HS256"
-        else:
-            expected = _algorithm_of(jwk.key)
-        if algorithm != expected:
-            raise KeyConfigError(f"a {entry.get('kty')} key may only be used for {expected}")
-        keys.append(VerificationKey(algorithm, jwk.key, kid=entry.get("kid")))
+    keys = [key for entry in entries if (key := _jwks_entry(entry)) is not None]
     if not keys:
         raise KeyConfigError("PARROT_JWT_JWKS_FILE holds no signing keys")
     return keys
+
+
+def _jwks_entry(entry: object) -> VerificationKey | None:
+    if not isinstance(entry, dict):
+        raise KeyConfigError("PARROT_JWT_JWKS_FILE has an entry that is not a key")
+    if entry.get("use", "sig") != "sig":
+        return None
+    kty = entry.get("kty")
+    if kty != "oct" and "d" in entry:
+        raise KeyConfigError("PARROT_JWT_JWKS_FILE holds a private key; give public keys")
+    if "alg" in entry and entry["alg"] not in ALLOWED_ALGORITHMS:
+        raise KeyConfigError(f"a key's alg must be one of {sorted(ALLOWED_ALGORITHMS)}")
+    try:
+        jwk = jwt.PyJWK(entry)
+    except (jwt.PyJWKError, jwt.InvalidKeyError, NotImplementedError) as error:
+        raise KeyConfigError(f"PARROT_JWT_JWKS_FILE has an unusable key: {error}") from None
+    if kty == "oct":
+        if len(jwk.key) < MIN_SECRET_BYTES:
+            raise KeyConfigError(f"an oct key needs at least {MIN_SECRET_BYTES} bytes")
+        expected = "HS256"
+    else:
+        expected = _algorithm_of(jwk.key)
+    if jwk.algorithm_name != expected:
+        raise KeyConfigError(f"a {kty} key may only be used for {expected}")
+    return VerificationKey(expected, jwk.key, kid=entry.get("kid"))
 
 
 def _algorithm_of(key: object) -> str:

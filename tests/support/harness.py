@@ -83,9 +83,13 @@ class RecordingPeer(RecordingSink):
 
 
 class Harness:
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, *, adapters: dict[str, Any] | None = None, **settings: Any) -> None:
+        """`settings` are Settings fields; `adapters` more keywords for `build` (a store, a
+        token verifier...)."""
         self.clock = ManualClock()
-        self.container: Container = build(Settings(**settings), encode=encode, clock=self.clock)
+        self.container: Container = build(
+            Settings(**settings), encode=encode, clock=self.clock, **(adapters or {})
+        )
         self.peers: dict[str, RecordingPeer] = {}
 
     @property

@@ -44,10 +44,9 @@ def emojize(text: str) -> str:
 
 
 def _lookup(name: str) -> str | None:
+    if not name.isascii():
+        # As the package does: a name typed with decomposed accents still matches.
+        name = unicodedata.normalize("NFKC", name)
     if not all(ch in NAME_CHARS for ch in name):
         return None
-    found = SHORTCODES.get(name)
-    if found is None and not name.isascii():
-        # As the package does: a name typed with decomposed accents still matches.
-        found = SHORTCODES.get(unicodedata.normalize("NFKC", name))
-    return found
+    return SHORTCODES.get(name)
