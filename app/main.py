@@ -17,11 +17,12 @@ from app.bootstrap import build
 from app.container import Container
 from app.domain.errors import ChatError
 from app.settings import Settings
-from app.web import asyncapi, health, rooms, stats, uploads, ws
+from app.web import asyncapi, health, rooms, stats, ws
 from app.web.docs_ui import add_docs_routes
 from app.web.errors import chat_error_handler
 from app.web.static_ui import UiStaticFiles
 from app.web.telemetry import RequestIdMiddleware, instrument_tracing, mount_metrics
+from app.web.uploads import add_upload_routes
 from app.web.wire import encode
 
 log = logging.getLogger("parrotchat")
@@ -87,7 +88,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(health.router)
     app.include_router(rooms.router)
     app.include_router(stats.router)
-    app.include_router(uploads.router)
+    add_upload_routes(app)
     app.include_router(ws.router)
     app.include_router(asyncapi.router)  # before the static mount at "/", which takes the rest
     add_docs_routes(app)

@@ -11,9 +11,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi import FastAPI, Path, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.routing import Match
+from starlette.types import Receive, Scope, Send
 
 from app.domain.attachments import INLINE_TYPES
 from app.domain.codes import ErrorCode
@@ -21,7 +24,32 @@ from app.services.chat.attachments import Attachments
 from app.web.deps import ContainerDep
 from app.web.errors import ErrorBody
 
-router = APIRouter(prefix="/api/uploads", tags=["uploads"])
+
+class _UploadRoute(APIRoute):
+    """GET and PUT share a path but are two routes, and the static files mounted at `/` would
+    take any other method on it (and answer 405 with their own `Allow: GET, HEAD`). A method
+    neither route has is answered here, with every method of the path."""
+
+    METHODS = frozenset({"GET", "HEAD", "PUT"})
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is Match.PARTIAL and scope.get("method") not in self.METHODS:
+            return Match.FULL, child
+        return match, child
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in self.METHODS:
+            allow = ", ".join(sorted(self.METHODS))
+            response = JSONResponse(
+                {"detail": "Method Not Allowed"}, status_code=405, headers={"Allow": allow}
+            )
+            await response(scope, receive, send)
+            return
+        await super().handle(scope, receive, send)
+
+
+PATH = "/api/uploads/{upload_id}"
 
 DOWNLOAD_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 
@@ -75,24 +103,25 @@ class UploadReceipt(BaseModel):
     content_type: str = Field(examples=["image/png"])
 
 
-@router.put(
-    "/{upload_id}",
-    operation_id="putUpload",
-    summary="Upload an attachment's bytes",
-    responses=_errors(
+PUT_SPEC: dict[str, Any] = {
+    "operation_id": "putUpload",
+    "summary": "Upload an attachment's bytes",
+    "responses": _errors(
         *_COMMON,
         ErrorCode.ATTACHMENT_INVALID,
         ErrorCode.ATTACHMENT_TOO_LARGE,
         ErrorCode.ATTACHMENT_TYPE_NOT_ALLOWED,
     ),
-    openapi_extra={
+    "openapi_extra": {
         "requestBody": {
             "required": True,
             "description": "The file, exactly as many bytes as declared in `attach`.",
             "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
         }
     },
-)
+}
+
+
 async def put_upload(
     *,
     upload_id: UploadIdPath,
@@ -124,19 +153,20 @@ async def put_upload(
     )
 
 
-@router.get(
-    "/{upload_id}",
-    operation_id="getUpload",
-    summary="Download an attachment",
-    response_class=StreamingResponse,
-    responses={
+GET_SPEC: dict[str, Any] = {
+    "operation_id": "getUpload",
+    "summary": "Download an attachment",
+    "response_class": StreamingResponse,
+    "responses": {
         200: {
             "description": "The file, never rendered as a page.",
             "content": {"application/octet-stream": {"schema": {"type": "string"}}},
         },
         **_errors(*_COMMON),
     },
-)
+}
+
+
 async def get_upload(
     *,
     upload_id: UploadIdPath,
@@ -165,6 +195,20 @@ async def get_upload(
         "Cache-Control": f"private, max-age={remaining}",
     }
     return StreamingResponse(chunks, media_type=media_type, headers=headers)
+
+
+def add_upload_routes(app: FastAPI) -> None:
+    """Added to the app itself rather than through a router, so that `_UploadRoute` answers
+    a method neither route has."""
+    for method, endpoint, spec in (("PUT", put_upload, PUT_SPEC), ("GET", get_upload, GET_SPEC)):
+        app.router.add_api_route(
+            PATH,
+            endpoint,
+            methods=[method],
+            tags=["uploads"],
+            route_class_override=_UploadRoute,
+            **spec,
+        )
 
 
 def content_disposition(name: str, *, inline: bool) -> str:
