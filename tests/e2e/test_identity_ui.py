@@ -3,13 +3,22 @@ Chromium against a real server; and a page whose console stays clean."""
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Dialog,
+    FilePayload,
+    Page,
+    expect,
+    sync_playwright,
+)
 from playwright.sync_api import Error as PlaywrightError
 from websockets.sync.client import connect
 
@@ -122,7 +131,8 @@ def test_the_token_field_signs_in_and_a_bad_token_is_explained(
 
 
 def attach(page: Page, name: str, mime: str, data: bytes) -> None:
-    page.set_input_files("#file-input", files=[{"name": name, "mimeType": mime, "buffer": data}])
+    payload: FilePayload = {"name": name, "mimeType": mime, "buffer": data}
+    page.set_input_files("#file-input", files=[payload])
 
 
 def test_an_image_attachment_is_shown_inline_with_emoji_in_its_text(
@@ -153,9 +163,7 @@ def test_an_image_attachment_is_shown_inline_with_emoji_in_its_text(
         bob.context.close()
 
 
-def _starts_with(prefix: str) -> object:
-    import re
-
+def _starts_with(prefix: str) -> re.Pattern[str]:
     return re.compile("^" + re.escape(prefix))
 
 
@@ -171,8 +179,13 @@ def test_an_uploaded_html_file_is_never_executed(
     alice = open_page(browser, app_server.http_url)
     bob = open_page(browser, app_server.http_url)
     dialogs: list[str] = []
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
     for page in (alice, bob):
-        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.on("dialog", on_dialog)
     try:
         guest(alice, "Alice", room)
         guest(bob, "Bob", room)

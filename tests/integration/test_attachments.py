@@ -5,6 +5,7 @@ with their room."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -62,14 +63,28 @@ async def refused(client: ChatClient, room: str, **declared: Any) -> Event:
     return await client.expect("error", ref="a2")
 
 
-def put(
+async def put(
     server: RunningServer, url: str, body: bytes, content_type: str = "image/png"
 ) -> httpx.Response:
-    return httpx.put(server.http_url + url, content=body, headers={"content-type": content_type})
+    async with httpx.AsyncClient() as http:
+        return await http.put(
+            server.http_url + url, content=body, headers={"content-type": content_type}
+        )
+
+
+async def get(server: RunningServer, url: str) -> httpx.Response:
+    async with httpx.AsyncClient() as http:
+        return await http.get(server.http_url + url)
 
 
 def files(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+    """Every file under `root` (os.walk, unlike rglob, ignores a directory that another
+    test's room deletion removes while it looks)."""
+    return sorted(
+        os.path.relpath(os.path.join(folder, name), root)
+        for folder, _dirs, names in os.walk(root)
+        for name in names
+    )
 
 
 def with_query(url: str, **changes: str) -> str:
@@ -85,14 +100,14 @@ async def test_round_trip_an_image_shown_inline_a_text_file_downloaded(
     bob = await member(files_server, "Bob", room)
     ticket = await reserve(alice, room)
     assert ticket["ref"] == "a1"
-    answer = put(files_server, ticket["url"], PNG)
+    answer = await put(files_server, ticket["url"], PNG)
     assert answer.status_code == 200, answer.text
     assert answer.json()["size"] == len(PNG)
     await alice.send(type="send", room=room, text="see :point_up:", attachment=ticket["id"])
     message = await bob.expect("message")
     attachment = message["attachment"]
     assert (attachment["name"], attachment["size"]) == ("pic.png", len(PNG))
-    image = httpx.get(files_server.http_url + attachment["url"])
+    image = await get(files_server, attachment["url"])
     assert image.status_code == 200
     assert image.content == PNG
     assert image.headers["content-type"] == "image/png"
@@ -103,9 +118,9 @@ async def test_round_trip_an_image_shown_inline_a_text_file_downloaded(
 
     html = b"<!doctype html><script>alert(document.cookie)</script>"
     text = await reserve(alice, room, name="page.html", size=len(html), content_type="text/plain")
-    assert put(files_server, text["url"], html, "text/plain").status_code == 200
+    assert (await put(files_server, text["url"], html, "text/plain")).status_code == 200
     await alice.send(type="send", room=room, attachment=text["id"])
-    download = httpx.get(files_server.http_url + (await bob.expect("message"))["attachment"]["url"])
+    download = await get(files_server, (await bob.expect("message"))["attachment"]["url"])
     assert download.headers["content-type"] == "text/plain; charset=utf-8"
     assert download.headers["content-disposition"].startswith('attachment; filename="page.html"')
     assert download.headers["x-content-type-options"] == "nosniff"
@@ -140,19 +155,19 @@ async def test_refused_uploads_store_nothing(
     ticket = await reserve(alice, room)
     url = ticket["url"]
     cases = [
-        (put(files_server, url, PNG + b"x"), 413, "attachment_too_large"),
-        (put(files_server, url, PNG[:-1]), 400, "attachment_invalid"),
-        (put(files_server, url, PNG, "text/html"), 415, "attachment_type_not_allowed"),
-        (put(files_server, url, b"<html>" + PNG[6:]), 415, "attachment_type_not_allowed"),
-        (put(files_server, with_query(url, sig="A" * 43), PNG), 403, "url_invalid"),
-        (put(files_server, with_query(url, exp="9999999999"), PNG), 403, "url_invalid"),
-        (put(files_server, with_query(url, room="other-room"), PNG), 403, "url_invalid"),
+        (await put(files_server, url, PNG + b"x"), 413, "attachment_too_large"),
+        (await put(files_server, url, PNG[:-1]), 400, "attachment_invalid"),
+        (await put(files_server, url, PNG, "text/html"), 415, "attachment_type_not_allowed"),
+        (await put(files_server, url, b"<html>" + PNG[6:]), 415, "attachment_type_not_allowed"),
+        (await put(files_server, with_query(url, sig="A" * 43), PNG), 403, "url_invalid"),
+        (await put(files_server, with_query(url, exp="9999999999"), PNG), 403, "url_invalid"),
+        (await put(files_server, with_query(url, room="other-room"), PNG), 403, "url_invalid"),
     ]
     for answer, status, code in cases:
         assert (answer.status_code, answer.json()["code"]) == (status, code), answer.text
     assert [f for f in files(upload_dir) if f.startswith(room) and f.endswith(".data")] == []
     # A download URL is not an upload URL: the signature is bound to the method.
-    assert httpx.get(files_server.http_url + url).json()["code"] == "url_invalid"
+    assert (await get(files_server, url)).json()["code"] == "url_invalid"
     # And the file is not sendable before it is uploaded.
     await alice.send(type="send", room=room, attachment=ticket["id"], ref="s1")
     assert (await alice.expect("error", ref="s1"))["code"] == "attachment_invalid"
@@ -166,7 +181,7 @@ async def test_an_expired_upload_url_is_refused(
     _path, query = ticket["url"].split("?", 1)
     expires_at = int(parse_qs(query)["exp"][0])
     await asyncio.sleep(max(0.0, expires_at - time.time()) + 0.2)  # PARROT_UPLOAD_URL_TTL_S=2
-    answer = put(files_server, ticket["url"], PNG)
+    answer = await put(files_server, ticket["url"], PNG)
     assert (answer.status_code, answer.json()["code"]) == (403, "url_expired")
     assert [f for f in files(upload_dir) if f.startswith(room) and f.endswith(".data")] == []
 
@@ -196,17 +211,18 @@ async def test_attachments_are_deleted_with_their_room(
 ) -> None:
     alice = await member(files_server, "Alice", room)
     ticket = await reserve(alice, room)
-    assert put(files_server, ticket["url"], PNG).status_code == 200
+    assert (await put(files_server, ticket["url"], PNG)).status_code == 200
     await alice.send(type="send", room=room, attachment=ticket["id"])
     url = (await alice.expect("message"))["attachment"]["url"]
     assert any(f.startswith(f"{room}/") for f in files(upload_dir))
     await alice.send(type="leave", room=room)
     await alice.expect("left")
-    deadline = time.time() + 5
-    while any(f.startswith(f"{room}/") for f in files(upload_dir)) and time.time() < deadline:
+    for _ in range(100):  # the departure deletes them; give it up to 5 s
+        if not any(f.startswith(f"{room}/") for f in files(upload_dir)):
+            break
         await asyncio.sleep(0.05)
     assert not any(f.startswith(f"{room}/") for f in files(upload_dir))
-    gone = httpx.get(files_server.http_url + url)
+    gone = await get(files_server, url)
     assert (gone.status_code, gone.json()["code"]) == (404, "attachment_not_found")
 
 
@@ -216,7 +232,5 @@ async def test_a_server_without_an_upload_dir_takes_no_attachments(
     alice = await member(server, "Alice", room)
     error = await refused(alice, room)
     assert error["code"] == "attachments_disabled"
-    answer = httpx.put(
-        f"{server.http_url}/api/uploads/{'a' * 32}?room=lobby&exp=1&sig=x", content=b"x"
-    )
+    answer = await put(server, f"/api/uploads/{'a' * 32}?room=lobby&exp=1&sig=x", b"x")
     assert (answer.status_code, answer.json()["code"]) == (404, "attachments_disabled")

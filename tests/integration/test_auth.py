@@ -126,7 +126,12 @@ def test_auth_without_a_key_refuses_to_start() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PARROT_")}
     env |= {"PARROT_AUTH": "required", "PARROT_PORT": "0"}
     done = subprocess.run(
-        [sys.executable, "-m", "app"], env=env, capture_output=True, text=True, timeout=30
+        [sys.executable, "-m", "app"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
     )
     assert done.returncode != 0
     assert "PARROT_AUTH=required" in done.stderr
