@@ -17,7 +17,11 @@ DOC = ROOT / "docs" / "security.md"
 # A test id as the page writes it; a `[` right after one is a parametrised case, not allowed.
 TEST_ID = re.compile(r"(?P<path>tests/[\w/]+\.py)::(?P<names>\w+(?:::\w+)?)(?P<param>\[)?")
 PLACEHOLDERS = ("none yet", "(pending)")
-CATALOGUE = [str(n) for n in range(1, 48)] + [f"H{n}" for n in range(1, 10)]
+CATALOGUE = (
+    [str(n) for n in range(1, 48)]
+    + [f"H{n}" for n in range(1, 10)]
+    + [f"I{n}" for n in range(1, 13)]
+)
 
 
 @dataclass(frozen=True)
