@@ -129,6 +129,7 @@ const handlers = {
     conn.attempt = 0;
     conn.authenticated = !!e.authenticated;
     conn.limits = e.limits;
+    $("attach-row").hidden = !e.limits.max_attachment_bytes; // this server takes no files
     setStatus("online", `Connected as ${e.name}${e.authenticated ? " · signed in" : ""}`);
     refreshDirectory();
     clearInterval(directoryTimer);
