@@ -202,6 +202,7 @@ class Connections:
                 "session closed",
                 extra={
                     "user": session.name if session is not None else None,
+                    "sub": session.sub if session is not None else None,
                     "rooms": sorted(session.rooms) if session is not None else [],
                     **peer.summary(),
                 },

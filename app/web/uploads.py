@@ -15,11 +15,13 @@ from fastapi import FastAPI, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.requests import ClientDisconnect
 from starlette.routing import Match
 from starlette.types import Receive, Scope, Send
 
 from app.domain.attachments import INLINE_TYPES
 from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 from app.services.chat.attachments import Attachments
 from app.web.deps import ContainerDep
 from app.web.errors import ErrorBody
@@ -135,15 +137,19 @@ async def put_upload(
     content must be of that type (its first bytes are checked; text must be UTF-8); on any
     refusal nothing is kept and the URL may be used again until it expires."""
     length = request.headers.get("content-length")
-    record = await _attachments(container).receive(
-        room,
-        upload_id,
-        expires_at=exp,
-        sig=sig,
-        content_type=request.headers.get("content-type", ""),
-        content_length=int(length) if length and length.isdigit() else None,
-        chunks=request.stream(),
-    )
+    try:
+        record = await _attachments(container).receive(
+            room,
+            upload_id,
+            expires_at=exp,
+            sig=sig,
+            content_type=request.headers.get("content-type", ""),
+            content_length=int(length) if length and length.isdigit() else None,
+            chunks=request.stream(),
+        )
+    except ClientDisconnect:
+        # The client's doing, not a server fault: nothing is kept, nothing logged as an error.
+        raise ChatError(ErrorCode.ATTACHMENT_INVALID, "the upload was cut off") from None
     return UploadReceipt(
         id=record.id,
         room=record.room,

@@ -141,9 +141,10 @@ async def _handle(
             case wire.Leave():
                 await chat.membership.leave(conn_id, event.room, event.ref)
             case wire.Send():
-                await chat.messaging.send(
-                    conn_id, event.room, event.text, event.ref, attachment=event.attachment
-                )
+                # The attachment keyword only when there is one: a plain `send` calls the use
+                # case exactly as before.
+                extra = {"attachment": event.attachment} if event.attachment else {}
+                await chat.messaging.send(conn_id, event.room, event.text, event.ref, **extra)
             case wire.TypingIn():
                 await chat.messaging.typing(conn_id, event.room)
             case wire.HistoryIn():
