@@ -46,7 +46,7 @@ LADDER_RATES = (10_000, 15_000, 20_000, 25_000, 30_000, 40_000, 50_000, 60_000, 
 def _ladder() -> Scenario:
     # 1,000 members, all sending, 100 copies per message: interval = 100,000 / rate.
     steps = tuple(
-        Step(f"{rate:,}/s", interval_s=100_000 / rate, warmup_s=3, duration_s=12)
+        Step(f"{rate:,}/s", interval_s=100_000 / rate, warmup_s=3, duration_s=15)
         for rate in LADDER_RATES
     )
     title = "ladder, 1,000 connections, 10 rooms of 100"
