@@ -70,7 +70,7 @@ def build(
     # Tracing follows the standard OTEL_* variables unless a test hands in its own provider.
     tracer_provider = tracer_provider or otel.provider_from_env()
     tracer = otel.tracer_for(tracer_provider)
-    hub = Hub(encode, metrics, tracer)
+    hub = Hub(encode, metrics, clock.monotonic, tracer)
     context = ChatContext(
         rooms=rooms,
         history=history,

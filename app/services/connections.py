@@ -23,7 +23,7 @@ from app.domain.errors import ChatError
 from app.domain.events import Error
 from app.ports import Metrics
 from app.services.chat import ChatService
-from app.services.hub import Hub, Sink
+from app.services.hub import Frame, Hub, Sink
 
 log = logging.getLogger("parrotchat.connections")
 session_log = logging.getLogger("parrotchat.session")
@@ -55,7 +55,7 @@ class Peer(Sink, Protocol):
         `discard_input`: after the close, the client is no longer listened to."""
         ...
 
-    def offer_before_close(self, frame: str) -> bool:
+    def offer_before_close(self, frame: Frame) -> bool:
         """Queue a last frame ahead of a close that has not been written yet."""
         ...
 
