@@ -9,9 +9,10 @@ in the order it was offered. `offer` never waits:
   written to the transport at once, through the protocol's `write_frame`
   (app/web/transport.py). No task wakes, no ASGI message is built, nothing is framed again:
   this is most of what makes a broadcast cheap (ADR 0023).
-- **Outbox.** Otherwise the frame is queued, and the writer task sends it through the ASGI
+- **Outbox.** Otherwise the frame is queued, and a writer task sends it through the ASGI
   interface, which waits for the transport to drain. While anything is queued (or being
-  sent) every later frame queues behind it, so order holds.
+  sent) every later frame queues behind it, so order holds. The writer task exists only
+  while the outbox has something in it: an idle connection costs no task.
 
 A full outbox means a slow consumer, which is closed (4008) rather than allowed to grow or
 stall a room. A typing or presence frame that does not fit is simply dropped: those are the
@@ -32,7 +33,14 @@ from starlette.websockets import WebSocket
 from app.domain.codes import CloseCode, close_reason
 from app.ports import Clock, Metrics
 from app.services.hub import Frame
-from app.web.transport import ABORT_KEY, DISCARD_KEY, FRAME_WRITER_KEY, STALLED_KEY, text_frame
+from app.web.transport import (
+    ABORT_KEY,
+    DISCARD_KEY,
+    FRAME_WRITER_KEY,
+    LET_GO_KEY,
+    STALLED_KEY,
+    text_frame,
+)
 
 log = logging.getLogger("parrotchat.connection")
 
@@ -72,12 +80,13 @@ class Connection:
         self._metrics = metrics
         self._queue: deque[Frame | _Timed | _Close] = deque()
         self._queued_bytes = 0
-        self._wakeup = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._closed = False  # our close is written, or the connection is over
+        self._closed_waiters: list[asyncio.Future[None]] = []
         self.close_code: int | None = None
         self.closed_by_server = False
         self.frames_out = 0
         self.dropped = 0
-        self._writer_done = asyncio.Event()
         self.opened_at = clock.monotonic()
         self.events_in = 0
         scope = websocket.scope
@@ -86,6 +95,8 @@ class Connection:
         # The protocol's direct writer, when the server runs ours (None: every frame queues).
         writer_ref: weakref.WeakMethod[Callable[[bytes], bool]] | None = scope.get(FRAME_WRITER_KEY)
         self._write_now = writer_ref() if writer_ref is not None else None
+        let_go_ref: weakref.WeakMethod[Callable[[], None]] | None = scope.get(LET_GO_KEY)
+        self._let_go = let_go_ref() if let_go_ref is not None else None
 
     @property
     def closing(self) -> bool:
@@ -111,7 +122,28 @@ class Connection:
         }
 
     async def wait_closed(self) -> None:
-        await self._writer_done.wait()
+        if self._closed:
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._closed_waiters.append(waiter)
+        await waiter
+
+    def stop_writing(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.cancel()
+        self._set_closed()
+
+    def _set_closed(self) -> None:
+        self._closed = True
+        for waiter in self._closed_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._closed_waiters.clear()
+
+    def _wake_writer(self) -> None:
+        if self._writer is None and not self._closed:
+            self._writer = asyncio.get_running_loop().create_task(self._write_queued())
 
     def offer(self, frame: Frame, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
         if self.close_code is not None:
@@ -133,7 +165,7 @@ class Connection:
             return False
         queue.append(_Timed(frame, accepted_at) if accepted_at else frame)
         self._queued_bytes += size
-        self._wakeup.set()
+        self._wake_writer()
         return True
 
     def offer_before_close(self, frame: Frame) -> bool:
@@ -159,7 +191,7 @@ class Connection:
         self.close_code = int(code)
         self.closed_by_server = True
         self._queue.append(_Close(int(code), close_reason(code, reason)))
-        self._wakeup.set()
+        self._wake_writer()
 
     def transport_stalled(self) -> None:
         """The transport's outbound buffer stayed full for the send timeout, whatever filled
@@ -181,14 +213,9 @@ class Connection:
         self._metrics.dropped("slow_consumer", dropped)
         self.close(CloseCode.SLOW_CONSUMER)
 
-    async def run_writer(self) -> None:
-        """Drain the outbox to the socket until a close has been sent (or cannot be)."""
-        try:
-            await self._write_until_closed()
-        finally:
-            self._writer_done.set()
-
-    async def _write_until_closed(self) -> None:
+    async def _write_queued(self) -> None:
+        """Send what is queued, in order, through the ASGI interface (which waits for the
+        transport), until the outbox is empty or our close is written."""
         send = self.websocket.send_text
         timeout = self._send_timeout_s
         loop = asyncio.get_running_loop()
@@ -196,40 +223,45 @@ class Connection:
         latency = self._metrics.broadcast_latency
         # The same clock that stamped `accepted_at` in the service (app/ports.py Clock).
         monotonic = self._clock.monotonic
-        while True:
-            while not queue:
-                self._wakeup.clear()
-                await self._wakeup.wait()
-            try:
-                # One deadline for the whole batch, pushed forward before each frame: a
-                # timer per frame (asyncio.wait_for makes a task each time) cost more than
-                # the send itself.
-                async with asyncio.timeout(None) as deadline:
-                    while queue:
-                        deadline.reschedule(loop.time() + timeout)
-                        # Sent first, popped after: while a frame is on its way, the queue is
-                        # not empty, so `offer` cannot take the direct path past it.
-                        item = queue[0]
-                        if isinstance(item, _Close):
-                            await self.websocket.close(item.code, item.reason)
-                            return
-                        if isinstance(item, _Timed):
-                            text = item.frame.text
-                            await send(text)
-                            latency(monotonic() - item.accepted_at)
-                        else:
-                            text = item.text
-                            await send(text)
-                        self.frames_out += 1
-                        # (A slow-consumer verdict may have emptied the queue meanwhile.)
-                        if queue and queue[0] is item:
-                            queue.popleft()
-                            self._queued_bytes -= len(text)
-            except TimeoutError:
-                # A peer that stopped reading cannot take a close frame either.
-                log.info("send timed out after %.1fs: slow consumer", timeout)
-                if self.close_code == CloseCode.SLOW_CONSUMER:
-                    return  # already given up (and counted) when the outbox overflowed
+        try:
+            # One deadline for the whole batch, pushed forward before each frame: a timer per
+            # frame (asyncio.wait_for makes a task each time) cost more than the send itself.
+            async with asyncio.timeout(None) as deadline:
+                while queue:
+                    deadline.reschedule(loop.time() + timeout)
+                    # Sent first, popped after: while a frame is on its way, the queue is not
+                    # empty, so `offer` cannot take the direct path past it.
+                    item = queue[0]
+                    if isinstance(item, _Close):
+                        await self.websocket.close(item.code, item.reason)
+                        self._set_closed()
+                        return
+                    if isinstance(item, _Timed):
+                        text = item.frame.text
+                        await send(text)
+                        latency(monotonic() - item.accepted_at)
+                    else:
+                        text = item.text
+                        await send(text)
+                    self.frames_out += 1
+                    # (A slow-consumer verdict may have emptied the queue meanwhile.)
+                    if queue and queue[0] is item:
+                        queue.popleft()
+                        self._queued_bytes -= len(text)
+        except TimeoutError:
+            # A peer that stopped reading cannot take a close frame either.
+            log.info("send timed out after %.1fs: slow consumer", timeout)
+            if self.close_code != CloseCode.SLOW_CONSUMER:
                 self.close_code = None
                 self._give_up_on_slow_reader()
-                return
+            self._set_closed()
+            if self._let_go is not None:
+                self._let_go()  # the reader sees the end now, not when the peer reads again
+        except Exception as gone:
+            # The transport ended under the writer (the peer reset, or closed first): the
+            # reader sees the disconnect and tears the connection down.
+            log.debug("writer stopped: %r", gone)
+            self._set_closed()
+        finally:
+            if self._writer is asyncio.current_task():
+                self._writer = None

@@ -50,6 +50,9 @@ ABORT_KEY = "parrotchat.abort"
 # Where the protocol puts its `write_frame` (a weakref.WeakMethod) for the application's
 # connection: the direct path of a broadcast (app/web/connection.py, ADR 0023).
 FRAME_WRITER_KEY = "parrotchat.write_frame"
+# Where it puts `let_go` (also weak): the application gave up on a peer that cannot take even
+# a close frame, and the connection must end now rather than wait for the peer.
+LET_GO_KEY = "parrotchat.let_go"
 # Set by the application for a peer it closed for abuse: once our close frame is out, what the
 # peer sends is dropped unparsed, and the socket is let go after DISCARD_LINGER_S (time for the
 # close frame to arrive; an immediate reset could destroy it in the peer's receive buffer).
@@ -86,6 +89,12 @@ class AbortingWebSocketProtocol(WebSocketsSansIOProtocol):
         scope = getattr(self, "scope", None)
         if scope is not None:
             scope[FRAME_WRITER_KEY] = weakref.WeakMethod(self.write_frame)
+            scope[LET_GO_KEY] = weakref.WeakMethod(self.let_go)
+
+    def let_go(self) -> None:
+        """Abort the transport now (an RST; the application sees the disconnect at once)."""
+        if not self.transport.is_closing():
+            self.transport.abort()
 
     def write_frame(self, wire: bytes) -> bool:
         """Write an already framed data frame (`text_frame`) at once, when nothing stands in

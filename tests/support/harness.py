@@ -73,7 +73,7 @@ class RecordingPeer(RecordingSink):
         if self.close_code is None:
             self.close_code = int(code)
 
-    async def run_writer(self) -> None:
+    def stop_writing(self) -> None:
         return None
 
     async def wait_closed(self) -> None:

@@ -89,7 +89,6 @@ async def test_frames_go_out_in_order_across_the_direct_path_and_the_outbox() ->
     transport = _Transport()
     websocket = _WebSocket(transport)
     connection = _connection(websocket)
-    writer = asyncio.create_task(connection.run_writer())
     assert connection.offer(Frame("a"))  # written at once
     assert transport.written == ["a"]
     transport.blocked = True  # the transport's buffer is over its high-water mark
@@ -109,7 +108,7 @@ async def test_frames_go_out_in_order_across_the_direct_path_and_the_outbox() ->
     assert transport.written == ["a", "b", "c", "d", "e"]
     assert connection.frames_out == 5
     connection.close(CloseCode.NORMAL)
-    await asyncio.wait_for(writer, 1)
+    await asyncio.wait_for(connection.wait_closed(), 1)
     assert websocket.closed == (1000, "bye")
 
 
@@ -132,14 +131,13 @@ async def test_without_the_protocols_writer_every_frame_takes_the_outbox() -> No
     websocket = _WebSocket(transport)
     del websocket.scope[FRAME_WRITER_KEY]  # another server than ours
     connection = _connection(websocket)
-    writer = asyncio.create_task(connection.run_writer())
     assert connection.offer(Frame("x"))
     assert transport.written == []  # queued, not written by offer
     await asyncio.sleep(0)
     await asyncio.sleep(0)
     assert transport.written == ["x"]
     connection.close(CloseCode.NORMAL)
-    await asyncio.wait_for(writer, 1)
+    await asyncio.wait_for(connection.wait_closed(), 1)
 
 
 def test_one_broadcast_frames_its_bytes_once() -> None:
