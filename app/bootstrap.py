@@ -86,7 +86,7 @@ def build(
     uploads = uploads or _upload_store(settings)
     links = AttachmentLinks(_signer(settings), clock, download_ttl_s=settings.download_url_ttl_s)
     # Every frame a message goes out in carries a freshly signed download URL.
-    hub = Hub(links.encoder(encode), metrics, tracer)
+    hub = Hub(links.encoder(encode), metrics, clock.monotonic, tracer)
     context = ChatContext(
         rooms=rooms,
         history=history,

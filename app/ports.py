@@ -274,8 +274,8 @@ class Metrics(Protocol):
     def rooms(self, count: int) -> None: ...
 
     def broadcast_latency(self, seconds: float) -> None:
-        """A room message was handed to one recipient's transport `seconds` after it was
-        accepted (once per recipient)."""
+        """A room message reached the transports `seconds` after it was accepted: once per
+        broadcast, and once more for each recipient whose copy had to wait in its outbox."""
         ...
 
     def watch_outboxes(self, depths: Callable[[], list[int]]) -> None:

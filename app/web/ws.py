@@ -17,9 +17,11 @@ import asyncio
 import logging
 import uuid
 
-from fastapi import APIRouter, WebSocket
+from fastapi import WebSocket
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.container import Container
 from app.domain.codes import ErrorCode
@@ -28,7 +30,6 @@ from app.services.chat import ChatService
 from app.services.connections import Connections
 from app.web import wire
 from app.web.connection import Connection
-from app.web.deps import ContainerDep
 from app.web.errors import ErrorBody
 from app.web.origins import origin_allowed
 from app.web.telemetry import bind_connection, bind_event
@@ -40,16 +41,26 @@ log = logging.getLogger("parrotchat.ws")
 # never holds up the rest of the server for more than a few milliseconds.
 YIELD_EVERY = 8
 
-router = APIRouter()
-
 
 def _refusal(code: ErrorCode, reason: str) -> JSONResponse:
     body = ErrorBody(code=code, reason=reason).model_dump(mode="json")
     return JSONResponse(body, code.info.http_status)
 
 
-@router.websocket("/ws", name="chat_socket")
-async def chat_socket(websocket: WebSocket, container: ContainerDep) -> None:
+def chat_socket_app(container: Container) -> ASGIApp:
+    """The ASGI app of `/ws`. app/main.py hands it WebSocket scopes for `/ws` directly, around
+    FastAPI's routing and HTTP middleware (ADR 0024), behind the same host check."""
+
+    async def chat_socket_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        await chat_socket(WebSocket(scope, receive, send), container)
+
+    allowed_hosts = list(container.settings.allowed_hosts)
+    return TrustedHostMiddleware(
+        chat_socket_endpoint, allowed_hosts=allowed_hosts, www_redirect=False
+    )
+
+
+async def chat_socket(websocket: WebSocket, container: Container) -> None:
     settings = container.settings
     if not origin_allowed(websocket.url.scheme, websocket.headers, settings):
         # A client's doing (INFO), but the line an operator needs to fix the allow-list.

@@ -13,6 +13,7 @@ from app.bootstrap import build
 from app.container import Container
 from app.domain.codes import CloseCode
 from app.services.chat import ChatService
+from app.services.hub import Frame
 from app.settings import Settings
 from app.web.wire import encode
 
@@ -25,8 +26,8 @@ class RecordingSink:
 
     frames: list[str] = field(default_factory=list)
 
-    def offer(self, frame: str, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
-        self.frames.append(frame)
+    def offer(self, frame: Frame, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
+        self.frames.append(frame.text)
         return True
 
     def events(self, type_: str | None = None) -> list[Event]:
@@ -59,11 +60,11 @@ class RecordingPeer(RecordingSink):
     def final_close_code(self) -> int:
         return self.close_code or 1006
 
-    def offer(self, frame: str, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
+    def offer(self, frame: Frame, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
         return not self.closing and super().offer(frame)
 
-    def offer_before_close(self, frame: str) -> bool:
-        self.frames.append(frame)
+    def offer_before_close(self, frame: Frame) -> bool:
+        self.frames.append(frame.text)
         return True
 
     def close(
@@ -72,7 +73,7 @@ class RecordingPeer(RecordingSink):
         if self.close_code is None:
             self.close_code = int(code)
 
-    async def run_writer(self) -> None:
+    def stop_writing(self) -> None:
         return None
 
     async def wait_closed(self) -> None:

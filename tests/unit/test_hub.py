@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 from app.domain.events import Envelope, Pong, Typing
 from app.domain.history import Message
@@ -17,7 +18,7 @@ def _message(seq: int) -> Message:
 
 
 def test_held_events_follow_the_reply_and_skip_what_the_snapshot_had() -> None:
-    hub = Hub(encode, NullMetrics())
+    hub = Hub(encode, NullMetrics(), time.monotonic)
     sink = RecordingSink()
     hub.attach("c1", sink)
     hub.subscribe("r", "c1")
@@ -40,7 +41,7 @@ def test_held_events_follow_the_reply_and_skip_what_the_snapshot_had() -> None:
 
 
 def test_detach_forgets_every_subscription() -> None:
-    hub = Hub(encode, NullMetrics())
+    hub = Hub(encode, NullMetrics(), time.monotonic)
     hub.attach("c1", RecordingSink())
     for room in ("a", "b"):
         hub.subscribe(room, "c1")
