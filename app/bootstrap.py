@@ -86,7 +86,13 @@ def build(
     uploads = uploads or _upload_store(settings)
     links = AttachmentLinks(_signer(settings), clock, download_ttl_s=settings.download_url_ttl_s)
     # Every frame a message goes out in carries a freshly signed download URL.
-    hub = Hub(links.encoder(encode), metrics, clock.monotonic, tracer)
+    hub = Hub(
+        links.encoder(encode),
+        metrics,
+        clock.monotonic,
+        tracer,
+        max_pending=settings.outbox_max_events,
+    )
     context = ChatContext(
         rooms=rooms,
         history=history,

@@ -118,6 +118,9 @@ async def measure(
 
 
 class NoopSink:
+    def give_up(self) -> None:
+        pass
+
     def offer(self, frame: Frame, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
         return True
 
@@ -128,6 +131,9 @@ class LatencySink(NoopSink):
 
     def __init__(self, metrics: Metrics) -> None:
         self._latency = metrics.broadcast_latency
+
+    def give_up(self) -> None:
+        pass
 
     def offer(self, frame: Frame, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
         if accepted_at:

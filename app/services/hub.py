@@ -40,6 +40,11 @@ class Sink(Protocol):
         lets the writer measure the broadcast latency of a frame that had to wait."""
         ...
 
+    def give_up(self) -> None:
+        """This connection cannot be kept in order: drop what it has queued and close it as
+        a slow consumer (4008), counted."""
+        ...
+
 
 class Encoder(Protocol):
     def __call__(self, event: ServerEvent, ref: str | None = None) -> str:
@@ -55,7 +60,9 @@ class OutMetrics(Protocol):
 
 @dataclass(slots=True)
 class _Subscription:
+    sink: Sink | None
     min_seq: int = 0
+    # Events held while the member is joining; None once its `joined` is out.
     pending: list[Envelope] | None = field(default_factory=list)
 
 
@@ -70,11 +77,14 @@ class Hub:
         metrics: OutMetrics,
         monotonic: Callable[[], float],
         tracer: Tracer = NULL_TRACER,
+        *,
+        max_pending: int = 256,
     ) -> None:
         self._encode = encode
         self._metrics = metrics
         # The clock that stamped Envelope.accepted_at (the Clock port's monotonic).
         self._monotonic = monotonic
+        self._max_pending = max_pending
         self._tracer = tracer
         self._sinks: dict[str, Sink] = {}
         self._rooms: dict[str, dict[str, _Subscription]] = {}
@@ -107,7 +117,7 @@ class Hub:
 
     def subscribe(self, room: str, conn_id: str) -> None:
         """Start holding room events for a connection that is joining."""
-        self._rooms.setdefault(room, {})[conn_id] = _Subscription()
+        self._rooms.setdefault(room, {})[conn_id] = _Subscription(self._sinks.get(conn_id))
         self._rooms_of.setdefault(conn_id, set()).add(room)
 
     def activate(
@@ -163,25 +173,24 @@ class Hub:
             if reply_conn in subs and envelope.reply_ref is not None
             else frame
         )
-        sinks = self._sinks
         exclude = envelope.exclude_conn
         if not isinstance(event, Message):
             droppable = _is_droppable(event)
             for conn_id, subscription in subs.items():
                 if subscription.pending is not None:
-                    subscription.pending.append(envelope)
-                elif conn_id != exclude and (sink := sinks.get(conn_id)) is not None:
+                    self._hold(subscription, envelope)
+                elif conn_id != exclude and (sink := subscription.sink) is not None:
                     sink.offer(frame, droppable=droppable)
             return
         # Offers never change the room's subscriptions, so `subs` is iterated as it is.
         seq, accepted_at, delivered = event.seq, envelope.accepted_at, 0
         for conn_id, subscription in subs.items():
             if subscription.pending is not None:
-                subscription.pending.append(envelope)
+                self._hold(subscription, envelope)
             elif (
                 conn_id != exclude
                 and seq > subscription.min_seq
-                and (sink := sinks.get(conn_id)) is not None
+                and (sink := subscription.sink) is not None
                 and sink.offer(
                     reply_frame if conn_id == reply_conn else frame, accepted_at=accepted_at
                 )
@@ -193,6 +202,17 @@ class Hub:
             # transport or queued behind its backlog (a queued frame is timed again when it
             # is written, app/web/connection.py).
             self._metrics.broadcast_latency(self._monotonic() - accepted_at)
+
+    def _hold(self, subscription: _Subscription, envelope: Envelope) -> None:
+        """Keep an event for a member still joining, up to the size of an outbox: a member
+        that cannot be caught up in order is given up on, as a slow consumer would be."""
+        pending = subscription.pending
+        assert pending is not None
+        if len(pending) < self._max_pending:
+            pending.append(envelope)
+        elif subscription.sink is not None:
+            subscription.sink.give_up()
+            subscription.sink = None
 
     def _evict(self, eviction: Eviction) -> None:
         if eviction.conn_id not in self._rooms.get(eviction.room, {}):

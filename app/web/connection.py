@@ -197,6 +197,11 @@ class Connection:
         """The transport's outbound buffer stayed full for the send timeout, whatever filled
         it (pongs to a ping flood, or frames of the direct path): the same verdict as a send
         that timed out. The transport aborts itself right after."""
+        self.give_up()
+
+    def give_up(self) -> None:
+        """The slow-consumer verdict, from the transport or from the Hub (the events held
+        while this connection joined overflowed)."""
         if self.close_code == CloseCode.SLOW_CONSUMER:
             return
         self.close_code = None

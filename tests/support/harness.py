@@ -25,10 +25,14 @@ class RecordingSink:
     """A Hub sink that keeps every frame it is offered."""
 
     frames: list[str] = field(default_factory=list)
+    gave_up: bool = False
 
     def offer(self, frame: Frame, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
         self.frames.append(frame.text)
         return True
+
+    def give_up(self) -> None:
+        self.gave_up = True
 
     def events(self, type_: str | None = None) -> list[Event]:
         decoded = [json.loads(f) for f in self.frames]
@@ -75,6 +79,9 @@ class RecordingPeer(RecordingSink):
 
     def stop_writing(self) -> None:
         return None
+
+    def give_up(self) -> None:
+        self.close(CloseCode.SLOW_CONSUMER)
 
     async def wait_closed(self) -> None:
         return None
