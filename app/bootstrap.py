@@ -11,23 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from opentelemetry.trace import TracerProvider
 from prometheus_client import CollectorRegistry
 
 from app.adapters import otel
 from app.adapters.clock import SystemClock
+from app.adapters.jwt_verifier import KeyConfigError, build_token_verifier
 from app.adapters.memory import MemoryBroker, MemoryHistoryStore, MemoryRoomStore
 from app.adapters.memory_nodes import MemoryNodeRegistry
 from app.adapters.prometheus import PrometheusMetrics
 from app.adapters.redis import LinkOptions, RedisOptions, build_redis
+from app.adapters.uploads import DirectoryUploadStore
 from app.adapters.wordlists import build_profanity_filter
 from app.container import Container
 from app.domain.model import roster_chars_bound
 from app.domain.policies.markdown import render_html
 from app.domain.policies.names import NAME_MAX_CHARS
+from app.domain.signing import MIN_KEY_BYTES, Signer
 from app.ports import (
     Broker,
     BrokerFigures,
@@ -36,13 +42,19 @@ from app.ports import (
     Metrics,
     NodeRegistry,
     RoomStore,
+    TokenVerifier,
+    UploadStore,
 )
+from app.services.auth import Authenticator, AuthMode
 from app.services.chat import ChatContext, ChatLimits, ChatService
+from app.services.chat.attachments import AttachmentLimits, AttachmentLinks, Attachments
 from app.services.connections import Connections
 from app.services.hub import Encoder, Hub
 from app.services.node import Node
 from app.services.rooms import RoomQueries
 from app.settings import Settings
+
+log = logging.getLogger("parrotchat")
 
 
 class ConfigurationError(Exception):
@@ -137,6 +149,8 @@ def build(
     clock: Clock | None = None,
     metrics: Metrics | None = None,
     tracer_provider: TracerProvider | None = None,
+    token_verifier: TokenVerifier | None = None,
+    uploads: UploadStore | None = None,
 ) -> Container:
     roster = roster_chars_bound(
         settings.max_room_members, settings.recent_departures, NAME_MAX_CHARS
@@ -160,7 +174,17 @@ def build(
     # Tracing follows the standard OTEL_* variables unless a test hands in its own provider.
     tracer_provider = tracer_provider or otel.provider_from_env()
     tracer = otel.tracer_for(tracer_provider)
-    hub = Hub(encode, metrics, tracer)
+    auth = _authenticator(settings, token_verifier)
+    uploads = uploads or _upload_store(settings)
+    links = AttachmentLinks(_signer(settings), clock, download_ttl_s=settings.download_url_ttl_s)
+    # Every frame a message goes out in carries a freshly signed download URL.
+    hub = Hub(
+        links.encoder(encode),
+        metrics,
+        clock.monotonic,
+        tracer,
+        max_pending=settings.outbox_max_events,
+    )
     context = ChatContext(
         rooms=rooms,
         history=history,
@@ -181,6 +205,18 @@ def build(
             join_rules=settings.rate_joins,
             event_rules=settings.rate_events,
             reply_chars=settings.outbox_max_bytes // 2,
+            max_attachment_bytes=settings.upload_max_bytes if uploads is not None else 0,
+        ),
+    )
+    attachments = Attachments(
+        context,
+        store=uploads,
+        links=links,
+        limits=AttachmentLimits(
+            max_bytes=settings.upload_max_bytes,
+            room_max_bytes=settings.upload_room_max_bytes,
+            upload_ttl_s=settings.upload_url_ttl_s,
+            download_ttl_s=settings.download_url_ttl_s,
         ),
     )
     chat = ChatService.create(
@@ -193,6 +229,8 @@ def build(
             extra_deny=settings.profanity_extra_deny,
             extra_redact=settings.profanity_extra_redact,
         ),
+        auth=auth,
+        attachments=attachments,
     )
     hub.on_evicted = chat.membership.forget_room
     connections = Connections(
@@ -234,3 +272,50 @@ def build(
         open_store=store.open,
         close_store=store.close,
     )
+
+
+def _authenticator(settings: Settings, verifier: TokenVerifier | None) -> Authenticator:
+    mode = AuthMode(settings.auth)
+    if mode is AuthMode.OFF:
+        return Authenticator()
+    if verifier is None:
+        try:
+            verifier = build_token_verifier(
+                secret=settings.jwt_secret.get_secret_value(),
+                public_key_pem=settings.jwt_public_key,
+                jwks_file=settings.jwt_jwks_file,
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+                leeway_s=settings.jwt_leeway_s,
+                name_claim=settings.jwt_name_claim,
+            )
+        except KeyConfigError as error:
+            raise ConfigurationError(f"PARROT_AUTH={mode.value}: {error}") from None
+    return Authenticator(mode, verifier)
+
+
+def _signer(settings: Settings) -> Signer:
+    key = settings.secret_key.get_secret_value().encode("utf-8")
+    previous = settings.secret_key_previous.get_secret_value().encode("utf-8") or None
+    if not key:
+        # Fine for one process; signed URLs then die with it and no other process accepts them.
+        log.warning(
+            "PARROT_SECRET_KEY is not set: signing URLs with a random key for this process "
+            "only (set it when running several processes or across restarts)"
+        )
+        key = secrets.token_bytes(MIN_KEY_BYTES)
+    try:
+        return Signer(key, previous)
+    except ValueError:
+        raise ConfigurationError(
+            f"PARROT_SECRET_KEY and PARROT_SECRET_KEY_PREVIOUS need at least {MIN_KEY_BYTES} bytes"
+        ) from None
+
+
+def _upload_store(settings: Settings) -> UploadStore | None:
+    if not settings.upload_dir:
+        return None
+    try:
+        return DirectoryUploadStore(Path(settings.upload_dir))
+    except OSError as error:
+        raise ConfigurationError(f"PARROT_UPLOAD_DIR: {error}") from None

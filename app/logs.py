@@ -14,11 +14,14 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 from contextvars import ContextVar
 from typing import Any, Literal, TextIO
 
 from app.domain.policies.text import escape_for_log
+from app.domain.timefmt import rfc3339
+
+# Uncached: every record has its own time, which would only push useful entries out.
+_log_time = rfc3339.__wrapped__
 
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 connection_id: ContextVar[str | None] = ContextVar("connection_id", default=None)
@@ -57,17 +60,12 @@ def _fields(record: logging.LogRecord) -> dict[str, Any]:
     return fields
 
 
-def _timestamp(created: float) -> str:
-    seconds = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created))
-    return f"{seconds}.{int(created % 1 * 1000):03d}Z"
-
-
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: ts, level, logger, msg, then context and `extra` fields."""
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "ts": _timestamp(record.created),
+            "ts": _log_time(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "msg": record.getMessage(),
@@ -85,7 +83,7 @@ class ConsoleFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         parts = [
-            _timestamp(record.created),
+            _log_time(record.created),
             f"{record.levelname.lower():<7}",
             record.name,
             escape_for_log(record.getMessage()),
@@ -97,6 +95,19 @@ class ConsoleFormatter(logging.Formatter):
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return text
+
+
+class _HandshakeAccepted(logging.Filter):
+    """Drops uvicorn's per-handshake "[accepted]" line unless DEBUG is on."""
+
+    def __init__(self, root: logging.Logger) -> None:
+        super().__init__()
+        self._root = root
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str) and record.msg.endswith('"WebSocket %s" [accepted]'):
+            return self._root.isEnabledFor(logging.DEBUG)
+        return True
 
 
 def resolve_format(
@@ -136,6 +147,14 @@ def configure_logging(
         uv.handlers.clear()
         uv.propagate = True
         uv.setLevel(logging.NOTSET)
+    # uvicorn says "WebSocket /ws [accepted]" for every handshake; the session's own line
+    # (app/services/connections.py) says it once, with more, when it ends. Kept at DEBUG.
+    accepted_filter = _HandshakeAccepted(root)
+    uvicorn_error = logging.getLogger("uvicorn.error")
+    for existing in list(uvicorn_error.filters):
+        if isinstance(existing, _HandshakeAccepted):
+            uvicorn_error.removeFilter(existing)
+    uvicorn_error.addFilter(accepted_filter)
     # The websockets library logs whole frames (message text included) at debug.
     logging.getLogger("websockets").setLevel(max(root.level, logging.INFO))
     return handler

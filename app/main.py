@@ -10,8 +10,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__
 from app.bootstrap import build
@@ -22,7 +22,14 @@ from app.settings import Settings
 from app.web import asyncapi, health, rooms, stats, ws
 from app.web.docs_ui import add_docs_routes
 from app.web.errors import chat_error_handler
-from app.web.telemetry import RequestIdMiddleware, instrument_tracing, mount_metrics
+from app.web.static_ui import UiStaticFiles
+from app.web.telemetry import (
+    RequestIdMiddleware,
+    instrument_tracing,
+    mount_metrics,
+    trace_connections,
+)
+from app.web.uploads import add_upload_routes
 from app.web.wire import encode
 
 log = logging.getLogger("parrotchat")
@@ -54,6 +61,22 @@ async def _housekeeping(container: Container) -> None:
             log.exception("housekeeping sweep failed")
 
 
+class ChatApp(FastAPI):
+    """FastAPI with one shortcut: a WebSocket handshake for `/ws` goes straight to the chat
+    socket (app/web/ws.py, behind its own host check), not through the HTTP middleware and the
+    router. A chat connection lives for hours, and every layer it passes stays on its stack for
+    as long, while none of them does anything for it (request IDs and HTTP metrics are for
+    HTTP; FastAPI's dependency injection resolves one container): ADR 0024 has the figures."""
+
+    chat_socket: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/ws" and self.chat_socket:
+            await self.chat_socket(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, *, container: Container | None = None) -> FastAPI:
     container = container or build(settings or Settings(), encode=encode)
 
@@ -77,7 +100,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             await container.close_store()
             container.close_tracing()
 
-    app = FastAPI(
+    app = ChatApp(
         title="ParrotChat",
         version=__version__,
         description=DESCRIPTION,
@@ -89,6 +112,7 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
             {"name": "rooms", "description": "Rooms that exist now, and their stats."},
             {"name": "stats", "description": "Figures about this server process."},
             {"name": "asyncapi", "description": "The WebSocket protocol, as AsyncAPI 3.0."},
+            {"name": "uploads", "description": "Attachments, through signed URLs."},
         ],
     )
     app.state.container = container  # read by app.web.deps only
@@ -96,18 +120,20 @@ def create_app(settings: Settings | None = None, *, container: Container | None 
     app.include_router(health.router)
     app.include_router(rooms.router)
     app.include_router(stats.router)
-    app.include_router(ws.router)
+    add_upload_routes(app)
     app.include_router(asyncapi.router)  # before the static mount at "/", which takes the rest
     add_docs_routes(app)
     if container.metrics_registry is not None:
         mount_metrics(app, container.metrics_registry)
+    app.chat_socket = ws.chat_socket_app(container)
     if container.tracer_provider is not None:
         instrument_tracing(app, container.tracer_provider)
+        app.chat_socket = trace_connections(app.chat_socket, container.tracer_provider)
     # A name not on PARROT_ALLOWED_HOSTS gets 400, WebSocket handshakes included (ADR 0016).
     allowed_hosts = list(container.settings.allowed_hosts)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=allowed_hosts, www_redirect=False)
     # Outermost, so that the access line and every other line of a request carry its ID.
     app.add_middleware(RequestIdMiddleware)
     if STATIC_DIR.is_dir():
-        app.mount("/", StaticFiles(directory=STATIC_DIR, html=True), name="static")
+        app.mount("/", UiStaticFiles(directory=STATIC_DIR, html=True), name="static")
     return app

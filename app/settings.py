@@ -13,7 +13,7 @@ import secrets
 import socket
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -136,6 +136,33 @@ class Settings(BaseSettings):
         description="A node not heard from for this long is presumed dead; the others remove "
         "its members. A few seconds more than the heartbeat interval.",
     )
+
+    # Identity and attachments (docs/operations.md "Keys"; decision records 0020-0022).
+    auth: Literal["off", "optional", "required"] = Field(
+        "off", description="off: guests only; optional: hello.token verified when given."
+    )
+    jwt_secret: SecretStr = Field(SecretStr(""), description="HS256 secret (32+ bytes).")
+    jwt_public_key: str = Field("", description="RS256/ES256 public key: PEM text or a path.")
+    jwt_jwks_file: str = Field("", description="A local JWKS file (keys told apart by kid).")
+    jwt_issuer: str = Field("", description="Required `iss`, when set.")
+    jwt_audience: str = Field("", description="Required `aud`, when set.")
+    jwt_leeway_s: float = Field(30.0, ge=0, le=300, description="Clock skew allowed.")
+    jwt_name_claim: str = Field(
+        "preferred_username", min_length=1, description="The claim holding the display name."
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(""), description="HMAC key of signed URLs (32+ bytes); empty: random."
+    )
+    secret_key_previous: SecretStr = Field(
+        SecretStr(""), description="The key before the last rotation, still accepted."
+    )
+    upload_dir: str = Field("", description="Directory of attachments; empty: attachments off.")
+    upload_max_bytes: int = Field(5_242_880, ge=1, description="Largest attachment.")
+    upload_room_max_bytes: int = Field(
+        52_428_800, ge=1, description="All attachments of one room together."
+    )
+    upload_url_ttl_s: float = Field(300.0, gt=0, description="Lifetime of an upload URL.")
+    download_url_ttl_s: float = Field(3600.0, gt=0, description="Lifetime of a download URL.")
 
     @model_validator(mode="after")
     def _ttl_outlives_heartbeats(self) -> Settings:

@@ -39,6 +39,7 @@ from app.adapters.prometheus import PrometheusMetrics
 from app.bootstrap import build
 from app.logs import configure_logging
 from app.ports import NULL_TRACER, Metrics, NullMetrics, Tracer
+from app.services.hub import Frame
 from app.services.tracing import traced
 from app.settings import Settings
 from app.web import wire
@@ -117,7 +118,10 @@ async def measure(
 
 
 class NoopSink:
-    def offer(self, frame: str, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
+    def give_up(self) -> None:
+        pass
+
+    def offer(self, frame: Frame, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
         return True
 
 
@@ -128,7 +132,10 @@ class LatencySink(NoopSink):
     def __init__(self, metrics: Metrics) -> None:
         self._latency = metrics.broadcast_latency
 
-    def offer(self, frame: str, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
+    def give_up(self) -> None:
+        pass
+
+    def offer(self, frame: Frame, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
         if accepted_at:
             self._latency(time.monotonic() - accepted_at)
         return True

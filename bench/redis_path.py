@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from app.bootstrap import build
 from app.container import Container
 from app.ports import NullMetrics
+from app.services.hub import Frame
 from app.settings import Settings
 from app.web.wire import encode
 from bench.harness.servers import cpu_seconds
@@ -42,11 +43,14 @@ class Sink:
         self.messages = 0
         self.arrived = asyncio.Event()
 
-    def offer(self, frame: str, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
-        if frame.startswith('{"type":"message"'):
+    def offer(self, frame: Frame, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
+        if frame.text.startswith('{"type":"message"'):
             self.messages += 1
             self.arrived.set()
         return True
+
+    def give_up(self) -> None:
+        raise AssertionError("the benchmark's member fell behind")
 
 
 async def _node(settings: Settings) -> Container:

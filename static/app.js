@@ -14,17 +14,33 @@
 // Server events are applied to this state by `handlers[event.type]`; rendering of the tabs,
 // members and typing line is derived from it (`renderTabs`, `renderMembers`, `renderTyping`).
 // Server HTML is inserted only from `message.html` (already safe: <strong>/<em> and escaped
-// text); everything else goes through textContent.
+// text); everything else goes through textContent. Each room also keeps `oldest` (the lowest
+// seq shown) and `hasOlder`, for "Load older" (`history{before}`). `composer.attachment` is
+// the uploaded file the next `send` carries; `uploads` maps an `attach` ref to its File.
+// The page's CSP allows scripts, styles, images and connections from this origin only.
 
 /** @typedef {import("../clients/typescript/parrotchat").ServerEvent} ServerEvent */
 /** @typedef {import("../clients/typescript/parrotchat").MessageOut} MessageOut */
+
+import { fetchRooms, renderDirectory } from "./directory.js";
+import { attachmentElement, precheck, putFile } from "./uploads.js";
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 // 4009: a node of several lost track of our rooms (docs/protocol.md 9): come back and re-join.
 const RETRY_CODES = new Set([1001, 1006, 1011, 1012, 1013, 4008, 4009]);
 const TYPING_EVERY_MS = 2000;
 
-const conn = { ws: null, name: "", me: "", attempt: 0, timer: 0, refs: new Map(), nextRef: 1, welcomed: false };
+const OLDER_PAGE = 20;
+const DIRECTORY_EVERY_MS = 10_000;
+
+const conn = {
+  ws: null, name: "", token: "", me: "", attempt: 0, timer: 0, refs: new Map(), nextRef: 1,
+  welcomed: false, authenticated: false, limits: null, helloError: "",
+};
+const composer = { attachment: null, busy: false };
+/** @type {Map<string, {file: File, room: string}>} */
+const uploads = new Map();
+let directoryTimer = 0;
 /** @type {Map<string, any>} */
 const rooms = new Map();
 let active = "";
@@ -53,7 +69,12 @@ function connect() {
   const ws = new WebSocket(wsUrl());
   conn.ws = ws;
   conn.welcomed = false;
-  ws.onopen = () => send({ type: "hello", name: conn.name }, "hello");
+  conn.helloError = "";
+  ws.onopen = () => {
+    const hello = { type: "hello", name: conn.name };
+    if (conn.token) hello.token = conn.token;
+    send(hello, "hello");
+  };
   ws.onmessage = (e) => {
     let event;
     try { event = JSON.parse(e.data); } catch { return; }
@@ -72,7 +93,7 @@ function onClose(ws, code) {
   if (!conn.welcomed && conn.attempt === 0) {
     // The first hello never got through: back to the name form.
     setStatus("offline", "Not connected");
-    if (code !== 1000) showFieldError("name-error", `Could not connect (close ${code}).`);
+    if (code !== 1000 && !conn.helloError) showFieldError("name-error", `Could not connect (close ${code}).`);
     return;
   }
   if (code === 4000) {
@@ -107,7 +128,13 @@ const handlers = {
     conn.welcomed = true;
     conn.me = e.name;
     conn.attempt = 0;
-    setStatus("online", `Connected as ${e.name}`);
+    conn.authenticated = !!e.authenticated;
+    conn.limits = e.limits;
+    $("attach-row").hidden = !e.limits.max_attachment_bytes; // this server takes no files
+    setStatus("online", `Connected as ${e.name}${e.authenticated ? " · signed in" : ""}`);
+    refreshDirectory();
+    clearInterval(directoryTimer);
+    directoryTimer = setInterval(refreshDirectory, DIRECTORY_EVERY_MS);
     $("reconnect").hidden = true;
     showFieldError("name-error", "");
     $("login").hidden = true;
@@ -135,11 +162,15 @@ const handlers = {
     for (const r of e.recent || []) room.members.set(r.name, { owner: false, status: "offline" });
     for (const m of e.members) room.members.set(m.name, { owner: m.owner, status: "online" });
     for (const m of e.history) addMessage(room, m);
+    if (fresh || !room.oldest) room.oldest = e.history.length ? e.history[0].seq : e.seq + 1;
+    room.hasOlder = room.oldest > 1;
     if (!fresh) addSystemLine(room, resumed ? "Reconnected." : "Rejoined.");
     if (fresh || !active) selectRoom(e.room);
     if (fresh) showFieldError("room-error", "");
     renderTabs();
     renderMembers();
+    renderOlder();
+    refreshDirectory();
   },
 
   left(e) {
@@ -152,6 +183,7 @@ const handlers = {
     rooms.delete(e.room);
     if (active === e.room) selectRoom(rooms.keys().next().value || "");
     renderTabs();
+    refreshDirectory();
   },
 
   message(e) {
@@ -195,8 +227,39 @@ const handlers = {
   },
 
   history(e) {
+    // A page of older messages (newest last): they go above what is shown, and the view
+    // stays where it was.
     const room = rooms.get(e.room);
-    if (room) for (const m of e.messages) addMessage(room, m);
+    if (!room) return;
+    room.loadingOlder = false;
+    const older = e.messages.filter((m) => m.seq < room.oldest);
+    const log = room.log;
+    const height = log.scrollHeight;
+    const first = log.firstChild;
+    for (const m of older) log.insertBefore(messageItem(m), first);
+    if (older.length) room.oldest = older[0].seq;
+    room.hasOlder = e.has_more && older.length > 0 && room.oldest > 1;
+    log.scrollTop += log.scrollHeight - height;
+    renderOlder();
+  },
+
+  upload_url(e) {
+    const pending = uploads.get(e.ref);
+    if (!pending) return;
+    uploads.delete(e.ref);
+    setAttachStatus(`Uploading ${e.name}…`);
+    const progress = /** @type {HTMLProgressElement} */ ($("attach-progress"));
+    progress.value = 0;
+    progress.hidden = false;
+    putFile(e.url, pending.file, e.content_type, (fraction) => { progress.value = Math.round(fraction * 100); })
+      .then(() => {
+        composer.attachment = { id: e.id, room: e.room, name: e.name };
+        $("attach-name").textContent = e.name;
+        $("attach-chip").hidden = false;
+        setAttachStatus(`${e.name} is ready: send it with a message, or alone.`);
+      })
+      .catch((error) => setAttachStatus(`Could not upload ${e.name}: ${error.message}`, true))
+      .finally(() => { progress.hidden = true; composer.busy = false; });
   },
 
   kicked(e) {
@@ -215,7 +278,11 @@ const handlers = {
     if (e.code === "rate_limited" && e.retry_after_ms) {
       text = `${e.reason} (retry in ${(e.retry_after_ms / 1000).toFixed(1)} s)`;
     }
-    if (kind === "hello" && !conn.welcomed) {
+    if (kind === "attach" || (kind === "send" && e.code.startsWith("attachment"))) {
+      composer.busy = false;
+      setAttachStatus(text, true);
+    } else if (kind === "hello" && !conn.welcomed) {
+      conn.helloError = text;
       showFieldError("name-error", text);
       if (!rooms.size) { conn.name = ""; conn.ws?.close(1000); }
     } else if (kind === "join") {
@@ -255,6 +322,7 @@ function addRoom(name) {
 }
 
 function selectRoom(name) {
+  if (composer.attachment && composer.attachment.room !== name) clearAttachment();
   active = name;
   for (const room of rooms.values()) room.log.hidden = room.name !== name;
   const room = rooms.get(name);
@@ -267,6 +335,51 @@ function selectRoom(name) {
   renderTabs();
   renderMembers();
   renderTyping();
+  renderOlder();
+}
+
+function renderOlder() {
+  const room = rooms.get(active);
+  $("load-older").hidden = !room || !room.hasOlder;
+}
+
+async function refreshDirectory() {
+  if (!conn.welcomed) return;
+  try {
+    const listed = await fetchRooms();
+    renderDirectory($("directory"), listed, new Set(rooms.keys()), (name) => {
+      if (rooms.has(name)) selectRoom(name);
+      else joinRoom(name, null);
+    });
+    $("directory-empty").hidden = listed.length > 0;
+  } catch {
+    // The list is a convenience; the next refresh tries again.
+  }
+}
+
+function setAttachStatus(text, isError = false) {
+  const status = $("attach-status");
+  status.textContent = text;
+  status.classList.toggle("error", isError);
+}
+
+function clearAttachment() {
+  composer.attachment = null;
+  $("attach-chip").hidden = true;
+  $("attach-name").textContent = "";
+  setAttachStatus("");
+}
+
+/** The display name a token carries, read without verifying it (the server decides). */
+function nameFromToken(token) {
+  try {
+    const payload = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const claims = JSON.parse(atob(payload));
+    const name = claims.preferred_username || claims.name || claims.sub || "";
+    return String(name).slice(0, 24);
+  } catch {
+    return "";
+  }
 }
 
 function timeOf(ts) {
@@ -289,6 +402,11 @@ function append(room, li) {
 function addMessage(room, m) {
   if (m.seq <= room.lastSeq) return; // already shown (a resume may overlap)
   room.lastSeq = m.seq;
+  append(room, messageItem(m));
+}
+
+/** @param {MessageOut} m */
+function messageItem(m) {
   const li = document.createElement("li");
   li.className = m.author === conn.me ? "msg own" : "msg";
   li.dataset.seq = String(m.seq);
@@ -302,7 +420,8 @@ function addMessage(room, m) {
   body.className = "body";
   body.innerHTML = m.html; // safe server rendering: only <strong>/<em> and escaped text
   li.append(head, body);
-  append(room, li);
+  if (m.attachment) li.append(attachmentElement(m.attachment));
+  return li;
 }
 
 function addSystemLine(room, text, ts) {
@@ -431,15 +550,25 @@ function showBanner(text) {
 
 // ---------------------------------------------------------------------------- user input
 
-$("name-form").addEventListener("submit", (ev) => {
-  ev.preventDefault();
-  const name = /** @type {HTMLInputElement} */ ($("name-input")).value.trim();
+function signIn() {
+  const token = /** @type {HTMLInputElement} */ ($("token-input")).value.trim();
+  let name = /** @type {HTMLInputElement} */ ($("name-input")).value.trim();
+  if (!name && token) name = nameFromToken(token) || "Member";
   if (!name) return showFieldError("name-error", "Enter a name.");
   showFieldError("name-error", "");
   conn.name = name;
+  conn.token = token;
   conn.attempt = 0;
-  if (conn.ws && conn.ws.readyState === WebSocket.OPEN) send({ type: "hello", name }, "hello");
-  else connect();
+  if (conn.ws && conn.ws.readyState === WebSocket.OPEN) {
+    const hello = { type: "hello", name };
+    if (token) hello.token = token;
+    send(hello, "hello");
+  } else connect();
+}
+
+$("name-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  signIn();
 });
 
 $("join-form").addEventListener("submit", (ev) => {
@@ -471,14 +600,42 @@ messageInput.addEventListener("input", () => {
 $("send-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   const text = messageInput.value.trim();
-  if (!text || !active) return;
-  if (send({ type: "send", room: active, text }, "send")) {
+  const attachment = composer.attachment && composer.attachment.room === active ? composer.attachment : null;
+  if ((!text && !attachment) || !active) return;
+  const event = { type: "send", room: active, text };
+  if (attachment) event.attachment = attachment.id;
+  if (send(event, "send")) {
     messageInput.value = "";
     lastTyping = { room: "", at: 0 };
+    if (attachment) clearAttachment();
   } else {
     showBanner("Not connected: the message was not sent.");
   }
 });
+
+$("file-input").addEventListener("change", (ev) => {
+  const input = /** @type {HTMLInputElement} */ (ev.target);
+  const file = input.files && input.files[0];
+  input.value = ""; // the same file can be picked again
+  if (!file || !active) return;
+  clearAttachment();
+  const problem = precheck(file, conn.limits ? conn.limits.max_attachment_bytes : 0);
+  if (problem) return setAttachStatus(problem, true);
+  const event = { type: "attach", room: active, name: file.name, size: file.size, content_type: file.type };
+  if (!send(event, "attach")) return setAttachStatus("Not connected: nothing was uploaded.", true);
+  composer.busy = true;
+  uploads.set(event.ref, { file, room: active });
+  setAttachStatus(`Preparing ${file.name}…`);
+});
+
+$("attach-clear").addEventListener("click", clearAttachment);
+$("load-older").addEventListener("click", () => {
+  const room = rooms.get(active);
+  if (!room || room.loadingOlder || !room.hasOlder) return;
+  room.loadingOlder = true;
+  send({ type: "history", room: room.name, before: room.oldest, limit: OLDER_PAGE }, "history");
+});
+$("directory-refresh").addEventListener("click", refreshDirectory);
 
 $("banner-close").addEventListener("click", () => { $("banner").hidden = true; });
 $("reconnect").addEventListener("click", () => { conn.attempt = Math.max(conn.attempt, 1); connect(); });
@@ -491,4 +648,16 @@ $("tabs").addEventListener("keydown", (ev) => {
   /** @type {HTMLElement | null} */ ($("tabs").querySelector('[aria-selected="true"]'))?.focus();
 });
 
-$("name-input").focus();
+// `?token=…` signs in at once; the token leaves the address bar (and so the history and any
+// screenshot) before anything else happens.
+const params = new URLSearchParams(location.search);
+const urlToken = params.get("token");
+if (urlToken) {
+  params.delete("token");
+  const rest = params.toString();
+  history.replaceState(null, "", `${location.pathname}${rest ? `?${rest}` : ""}${location.hash}`);
+  /** @type {HTMLInputElement} */ ($("token-input")).value = urlToken;
+  signIn();
+} else {
+  $("name-input").focus();
+}

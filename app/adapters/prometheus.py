@@ -146,8 +146,8 @@ class ChatMetrics:
         self.rooms = Gauge(f"{PREFIX}_rooms", "Rooms that exist.", registry=registry)
         self.broadcast_latency = Histogram(
             f"{PREFIX}_broadcast_latency_seconds",
-            "From a message being accepted to its frame being handed to a recipient's "
-            "transport, once per recipient.",
+            "From a message being accepted to its frame being handed to the transports: once "
+            "per broadcast, and once more per copy that waited in an outbox.",
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )

@@ -55,7 +55,8 @@ class CloseCode(IntEnum):
         1008,
         CloseInfo(
             "policy violation",
-            "policy: `hello` deadline missed, abuse budget exhausted (repeated denials)",
+            "policy: `hello` deadline missed, abuse budget exhausted (repeated denials), "
+            '`error{code:"auth_failed"}`',
             "do not retry at once",
             reconnect=False,
         ),
@@ -169,7 +170,14 @@ class ErrorCode(StrEnum):
         ErrorInfo("Someone in the room already uses this name (or a look-alike)."),
     )
     RENAME_IN_ROOM = "rename_in_room", ErrorInfo("`hello` again is allowed only while in no room.")
-    AUTH_FAILED = "auth_failed", ErrorInfo("The `token` was refused.")
+    AUTH_FAILED = (
+        "auth_failed",
+        ErrorInfo(
+            "The `token` was refused (or the server requires one); a 1008 close follows.",
+            http_status=401,
+            closes_with=CloseCode.POLICY,
+        ),
+    )
     ROOM_INVALID = (
         "room_invalid",
         ErrorInfo("The room name does not fullmatch `^[a-z0-9-]{3,30}$`.", http_status=422),
@@ -246,6 +254,60 @@ class ErrorCode(StrEnum):
     ORIGIN_FORBIDDEN = (
         "origin_forbidden",
         ErrorInfo("HTTP 403 body only: the handshake's `Origin` is not allowed.", http_status=403),
+    )
+    ATTACHMENTS_DISABLED = (
+        "attachments_disabled",
+        ErrorInfo(
+            "This server takes no attachments (`max_attachment_bytes` is 0).",
+            http_status=404,
+            counts_as_abuse=False,
+        ),
+    )
+    ATTACHMENT_INVALID = (
+        "attachment_invalid",
+        ErrorInfo(
+            "The attachment's name or size is unusable, its upload does not match what `attach` "
+            "declared, or it is not uploaded yet or already sent."
+        ),
+    )
+    ATTACHMENT_TOO_LARGE = (
+        "attachment_too_large",
+        ErrorInfo(
+            "The file is larger than `max_attachment_bytes`, or the room's attachments would "
+            "exceed the room's quota.",
+            http_status=413,
+        ),
+    )
+    ATTACHMENT_TYPE_NOT_ALLOWED = (
+        "attachment_type_not_allowed",
+        ErrorInfo(
+            "The content type is not on the allow-list (PNG, JPEG, GIF, WebP, PDF, plain text), "
+            "or the file's content is not of the type declared.",
+            http_status=415,
+        ),
+    )
+    ATTACHMENT_NOT_FOUND = (
+        "attachment_not_found",
+        ErrorInfo(
+            "No such attachment in this room (never reserved, by another connection, or deleted "
+            "with its room).",
+            http_status=404,
+        ),
+    )
+    URL_EXPIRED = (
+        "url_expired",
+        ErrorInfo(
+            "HTTP 403 body only: the signed upload or download URL has expired; ask for a new one.",
+            http_status=403,
+        ),
+    )
+    URL_INVALID = (
+        "url_invalid",
+        ErrorInfo(
+            "HTTP 403 body only: the URL's signature does not match (altered, or for another "
+            "method or attachment).",
+            http_status=403,
+        ),
     )
     SERVICE_UNAVAILABLE = (
         "service_unavailable",

@@ -92,6 +92,8 @@ class Limits:
     max_rooms_per_connection: int
     max_frame_bytes: int
     typing_ttl_ms: int
+    max_attachment_bytes: int = 0
+    """0 when this server takes no attachments."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,8 @@ class Welcome:
     name: str
     limits: Limits
     server_time: float
+    authenticated: bool = False
+    """True when `hello` carried a token this server verified."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +162,20 @@ class Error:
 
 
 @dataclass(frozen=True, slots=True)
+class UploadUrl:
+    """Reply to `attach`: where to PUT the file, until when."""
+
+    room: str
+    id: str
+    url: str
+    method: str
+    expires_at: float
+    name: str
+    size: int
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
 class Eviction:
     """A member was removed by the owner: their node tells them and forgets the room."""
 
@@ -170,7 +188,9 @@ class Eviction:
 RoomEvent = Message | SystemNotice | Presence | Typing | Eviction
 """Events published to a room (an Eviction reaches only its target)."""
 
-ServerEvent = RoomEvent | Welcome | Joined | Left | HistoryPage | Kicked | Banned | Pong | Error
+ServerEvent = (
+    RoomEvent | Welcome | Joined | Left | HistoryPage | Kicked | Banned | Pong | Error | UploadUrl
+)
 """Everything a connection can be sent."""
 
 

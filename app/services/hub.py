@@ -19,13 +19,30 @@ from app.domain.history import Message
 from app.ports import NULL_TRACER, Tracer
 
 
+class Frame:
+    """One encoded event, shared by every recipient of a broadcast: its JSON text, and the
+    bytes a transport made of it the first time it needed them (a WebSocket frame), so that
+    the framing too happens once per broadcast rather than once per recipient."""
+
+    __slots__ = ("text", "wire")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.wire: bytes | None = None
+
+
 class Sink(Protocol):
     """A connection's outbox, as the Hub sees it."""
 
-    def offer(self, frame: str, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
-        """Queue a frame without waiting; False when it was not queued. `accepted_at` (the
-        monotonic time a room message was accepted, 0 for anything else) lets the writer
-        measure broadcast latency when it hands the frame to the transport."""
+    def offer(self, frame: Frame, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
+        """Write the frame now or queue it, without waiting; False when it was neither.
+        `accepted_at` (the monotonic time a room message was accepted, 0 for anything else)
+        lets the writer measure the broadcast latency of a frame that had to wait."""
+        ...
+
+    def give_up(self) -> None:
+        """This connection cannot be kept in order: drop what it has queued and close it as
+        a slow consumer (4008), counted."""
         ...
 
 
@@ -38,10 +55,14 @@ class Encoder(Protocol):
 class OutMetrics(Protocol):
     def messages_out(self, count: int) -> None: ...
 
+    def broadcast_latency(self, seconds: float) -> None: ...
+
 
 @dataclass(slots=True)
 class _Subscription:
+    sink: Sink | None
     min_seq: int = 0
+    # Events held while the member is joining; None once its `joined` is out.
     pending: list[Envelope] | None = field(default_factory=list)
 
 
@@ -50,9 +71,20 @@ def _is_droppable(event: object) -> bool:
 
 
 class Hub:
-    def __init__(self, encode: Encoder, metrics: OutMetrics, tracer: Tracer = NULL_TRACER) -> None:
+    def __init__(
+        self,
+        encode: Encoder,
+        metrics: OutMetrics,
+        monotonic: Callable[[], float],
+        tracer: Tracer = NULL_TRACER,
+        *,
+        max_pending: int = 256,
+    ) -> None:
         self._encode = encode
         self._metrics = metrics
+        # The clock that stamped Envelope.accepted_at (the Clock port's monotonic).
+        self._monotonic = monotonic
+        self._max_pending = max_pending
         self._tracer = tracer
         self._sinks: dict[str, Sink] = {}
         self._rooms: dict[str, dict[str, _Subscription]] = {}
@@ -75,17 +107,17 @@ class Hub:
         sink = self._sinks.get(conn_id)
         if sink is None:
             return False
-        return sink.offer(self._encode(event, ref), droppable=_is_droppable(event))
+        return sink.offer(Frame(self._encode(event, ref)), droppable=_is_droppable(event))
 
-    def frame(self, event: ServerEvent, ref: str | None = None) -> str:
-        """The event as the text frame `send` would queue (for a frame queued out of turn)."""
-        return self._encode(event, ref)
+    def frame(self, event: ServerEvent, ref: str | None = None) -> Frame:
+        """The event as the frame `send` would offer (for a frame queued out of turn)."""
+        return Frame(self._encode(event, ref))
 
     # --- rooms -------------------------------------------------------------------------
 
     def subscribe(self, room: str, conn_id: str) -> None:
         """Start holding room events for a connection that is joining."""
-        self._rooms.setdefault(room, {})[conn_id] = _Subscription()
+        self._rooms.setdefault(room, {})[conn_id] = _Subscription(self._sinks.get(conn_id))
         self._rooms_of.setdefault(conn_id, set()).add(room)
 
     def activate(
@@ -138,32 +170,31 @@ class Hub:
 
     def _fan_out(self, envelope: Envelope, subs: dict[str, _Subscription]) -> None:
         event = envelope.event
-        frame = self._encode(event)
+        frame = Frame(self._encode(event))
         reply_conn = envelope.reply_conn
         reply_frame = (
-            self._encode(event, envelope.reply_ref)
+            Frame(self._encode(event, envelope.reply_ref))
             if reply_conn in subs and envelope.reply_ref is not None
             else frame
         )
-        sinks = self._sinks
         exclude = envelope.exclude_conn
         if not isinstance(event, Message):
             droppable = _is_droppable(event)
             for conn_id, subscription in subs.items():
                 if subscription.pending is not None:
-                    subscription.pending.append(envelope)
-                elif conn_id != exclude and (sink := sinks.get(conn_id)) is not None:
+                    self._hold(subscription, envelope)
+                elif conn_id != exclude and (sink := subscription.sink) is not None:
                     sink.offer(frame, droppable=droppable)
             return
         # Offers never change the room's subscriptions, so `subs` is iterated as it is.
         seq, accepted_at, delivered = event.seq, envelope.accepted_at, 0
         for conn_id, subscription in subs.items():
             if subscription.pending is not None:
-                subscription.pending.append(envelope)
+                self._hold(subscription, envelope)
             elif (
                 conn_id != exclude
                 and seq > subscription.min_seq
-                and (sink := sinks.get(conn_id)) is not None
+                and (sink := subscription.sink) is not None
                 and sink.offer(
                     reply_frame if conn_id == reply_conn else frame, accepted_at=accepted_at
                 )
@@ -171,6 +202,21 @@ class Hub:
                 delivered += 1
         if delivered:
             self._metrics.messages_out(delivered)
+            # Once per broadcast: by now every local member has the frame written to its
+            # transport or queued behind its backlog (a queued frame is timed again when it
+            # is written, app/web/connection.py).
+            self._metrics.broadcast_latency(self._monotonic() - accepted_at)
+
+    def _hold(self, subscription: _Subscription, envelope: Envelope) -> None:
+        """Keep an event for a member still joining, up to the size of an outbox: a member
+        that cannot be caught up in order is given up on, as a slow consumer would be."""
+        pending = subscription.pending
+        assert pending is not None
+        if len(pending) < self._max_pending:
+            pending.append(envelope)
+        elif subscription.sink is not None:
+            subscription.sink.give_up()
+            subscription.sink = None
 
     def _evict(self, eviction: Eviction) -> None:
         if eviction.conn_id not in self._rooms.get(eviction.room, {}):

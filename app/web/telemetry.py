@@ -149,3 +149,11 @@ def instrument_tracing(app: FastAPI, provider: trace.TracerProvider) -> None:
     FastAPIInstrumentor.instrument_app(
         app, tracer_provider=provider, exclude_spans=["receive", "send"]
     )
+
+
+def trace_connections(app: ASGIApp, provider: trace.TracerProvider) -> ASGIApp:
+    """A server span per WebSocket connection of the `/ws` shortcut (app/main.py ChatApp),
+    as FastAPI's instrumentation gives every other route; no per-frame sub-spans."""
+    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+    return OpenTelemetryMiddleware(app, tracer_provider=provider, exclude_spans=["receive", "send"])

@@ -41,10 +41,18 @@ from typing import Any, ClassVar, cast
 from uvicorn.config import Config
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
+from websockets.http11 import Request
+from websockets.protocol import State
 
 from app.web.admission import Admission, Ticket, http_refusal
 
 ABORT_KEY = "parrotchat.abort"
+# Where the protocol puts its `write_frame` (a weakref.WeakMethod) for the application's
+# connection: the direct path of a broadcast (app/web/connection.py, ADR 0023).
+FRAME_WRITER_KEY = "parrotchat.write_frame"
+# Where it puts `let_go` (also weak): the application gave up on a peer that cannot take even
+# a close frame, and the connection must end now rather than wait for the peer.
+LET_GO_KEY = "parrotchat.let_go"
 # Set by the application for a peer it closed for abuse: once our close frame is out, what the
 # peer sends is dropped unparsed, and the socket is let go after DISCARD_LINGER_S (time for the
 # close frame to arrive; an immediate reset could destroy it in the peer's receive buffer).
@@ -73,6 +81,38 @@ class AbortingWebSocketProtocol(WebSocketsSansIOProtocol):
         self._write_blocked = False
         self._stall_timer: asyncio.TimerHandle | None = None
         self._unparsed = bytearray()
+
+    # The direct path
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None:
+            scope[FRAME_WRITER_KEY] = weakref.WeakMethod(self.write_frame)
+            scope[LET_GO_KEY] = weakref.WeakMethod(self.let_go)
+
+    def let_go(self) -> None:
+        """Abort the transport now (an RST; the application sees the disconnect at once)."""
+        if not self.transport.is_closing():
+            self.transport.abort()
+
+    def write_frame(self, wire: bytes) -> bool:
+        """Write an already framed data frame (`text_frame`) at once, when nothing stands in
+        its way; False otherwise, and the caller queues it for the ASGI path, which waits.
+
+        What uvicorn's `send` would check and do, minus the waiting and the framing: the
+        handshake is done, no close was sent, websockets' state machine is open, and the
+        transport's buffer is under its high-water mark (over it, `pause_writing` has run)."""
+        if (
+            self._write_blocked
+            or self.close_sent
+            or not self.handshake_complete
+            or self.conn.state is not State.OPEN
+            or self.transport.is_closing()
+        ):
+            return False
+        self.transport.write(wire)
+        return True
 
     # The handshake deadline
 
@@ -210,3 +250,15 @@ def websocket_protocol_class(
     or a subclass of it) bound to the server's admission and stall timeout."""
     attributes = {"admission": admission, "stall_timeout_s": stall_timeout_s}
     return cast(type[asyncio.Protocol], type(base.__name__, (base,), attributes))
+
+
+def text_frame(text: str) -> bytes:
+    """`text` as one unmasked, unfragmented WebSocket text frame (RFC 6455 section 5.2), the
+    bytes a server sends; the same for every recipient, so a broadcast frames it once."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        return bytes((0x81, size)) + payload
+    if size < 1 << 16:
+        return b"\x81\x7e" + size.to_bytes(2, "big") + payload
+    return b"\x81\x7f" + size.to_bytes(8, "big") + payload

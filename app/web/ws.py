@@ -17,9 +17,11 @@ import asyncio
 import logging
 import uuid
 
-from fastapi import APIRouter, WebSocket
+from fastapi import WebSocket
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.container import Container
 from app.domain.codes import ErrorCode
@@ -29,7 +31,6 @@ from app.services.chat import ChatService
 from app.services.connections import Connections
 from app.web import wire
 from app.web.connection import Connection
-from app.web.deps import ContainerDep
 from app.web.errors import ErrorBody
 from app.web.origins import origin_allowed
 from app.web.telemetry import bind_connection, bind_event
@@ -41,16 +42,26 @@ log = logging.getLogger("parrotchat.ws")
 # never holds up the rest of the server for more than a few milliseconds.
 YIELD_EVERY = 8
 
-router = APIRouter()
-
 
 def _refusal(code: ErrorCode, reason: str) -> JSONResponse:
     body = ErrorBody(code=code, reason=reason).model_dump(mode="json")
     return JSONResponse(body, code.info.http_status)
 
 
-@router.websocket("/ws", name="chat_socket")
-async def chat_socket(websocket: WebSocket, container: ContainerDep) -> None:
+def chat_socket_app(container: Container) -> ASGIApp:
+    """The ASGI app of `/ws`. app/main.py hands it WebSocket scopes for `/ws` directly, around
+    FastAPI's routing and HTTP middleware (ADR 0024), behind the same host check."""
+
+    async def chat_socket_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+        await chat_socket(WebSocket(scope, receive, send), container)
+
+    allowed_hosts = list(container.settings.allowed_hosts)
+    return TrustedHostMiddleware(
+        chat_socket_endpoint, allowed_hosts=allowed_hosts, www_redirect=False
+    )
+
+
+async def chat_socket(websocket: WebSocket, container: Container) -> None:
     settings = container.settings
     if not origin_allowed(websocket.url.scheme, websocket.headers, settings):
         # A client's doing (INFO), but the line an operator needs to fix the allow-list.
@@ -129,32 +140,9 @@ async def _read_loop(websocket: WebSocket, connection: Connection, container: Co
 async def _handle(
     connection: Connection, connections: Connections, chat: ChatService, event: wire.ClientEvent
 ) -> None:
-    conn_id = connection.id
     bind_event(connection, event)
     try:
-        match event:
-            case wire.Hello():
-                await chat.sessions.hello(conn_id, event.name, event.ref)
-            case wire.Join():
-                await chat.membership.join(
-                    conn_id, event.room, since=event.since, epoch=event.epoch, ref=event.ref
-                )
-            case wire.Leave():
-                await chat.membership.leave(conn_id, event.room, event.ref)
-            case wire.Send():
-                await chat.messaging.send(conn_id, event.room, event.text, event.ref)
-            case wire.TypingIn():
-                await chat.messaging.typing(conn_id, event.room)
-            case wire.HistoryIn():
-                await chat.messaging.history(
-                    conn_id, event.room, before=event.before, limit=event.limit, ref=event.ref
-                )
-            case wire.Kick():
-                await chat.moderation.kick(conn_id, event.room, event.name, event.reason)
-            case wire.Ban():
-                await chat.moderation.ban(conn_id, event.room, event.name, event.reason)
-            case wire.Ping():
-                await chat.sessions.ping(conn_id, event.ref)
+        await _dispatch(chat, connection.id, event)
     except ChatError as denial:
         connections.deny(connection, denial, event.ref)
     except StoreUnavailable as lost:
@@ -165,3 +153,42 @@ async def _handle(
         log.exception("internal error while handling %s", event.type)
         internal = ChatError(ErrorCode.INTERNAL_ERROR, "something went wrong on our side")
         connections.deny(connection, internal, event.ref)
+
+
+async def _dispatch(chat: ChatService, conn_id: str, event: wire.ClientEvent) -> None:
+    """The use case of one client event."""
+    match event:
+        case wire.Hello():
+            await chat.sessions.hello(conn_id, event.name, event.ref, token=event.token)
+        case wire.Join():
+            await chat.membership.join(
+                conn_id, event.room, since=event.since, epoch=event.epoch, ref=event.ref
+            )
+        case wire.Leave():
+            await chat.membership.leave(conn_id, event.room, event.ref)
+        case wire.Send():
+            # The attachment keyword only when there is one: a plain `send` calls the use
+            # case exactly as before.
+            extra = {"attachment": event.attachment} if event.attachment else {}
+            await chat.messaging.send(conn_id, event.room, event.text, event.ref, **extra)
+        case wire.TypingIn():
+            await chat.messaging.typing(conn_id, event.room)
+        case wire.HistoryIn():
+            await chat.messaging.history(
+                conn_id, event.room, before=event.before, limit=event.limit, ref=event.ref
+            )
+        case wire.Kick():
+            await chat.moderation.kick(conn_id, event.room, event.name, event.reason)
+        case wire.Ban():
+            await chat.moderation.ban(conn_id, event.room, event.name, event.reason)
+        case wire.Ping():
+            await chat.sessions.ping(conn_id, event.ref)
+        case wire.Attach():
+            await chat.attachments.request(
+                conn_id,
+                event.room,
+                name=event.name,
+                size=event.size,
+                content_type=event.content_type,
+                ref=event.ref,
+            )

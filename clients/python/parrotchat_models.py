@@ -8,6 +8,50 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 
 
+class Attach(BaseModel):
+    """
+    Ask to attach a file: the reply `upload_url` says where to PUT it.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
+    """
+    Copied into the direct reply.
+    """
+    type: Annotated[Literal["attach"], Field(title="Type")]
+    room: Annotated[str, Field(max_length=256, title="Room")]
+    name: Annotated[str, Field(max_length=1024, title="Name")]
+    """
+    The file's name, shown to people.
+    """
+    size: Annotated[int, Field(ge=0, title="Size")]
+    """
+    Bytes; at most `limits.max_attachment_bytes`.
+    """
+    content_type: Annotated[str, Field(max_length=255, title="Content Type")]
+    """
+    image/png, image/jpeg, image/gif, image/webp, application/pdf or text/plain.
+    """
+
+
+class AttachmentOut(BaseModel):
+    """
+    A file a message carries. `url` is signed and expires (`PARROT_DOWNLOAD_URL_TTL_S`);
+    each time the message is sent again (`joined`, `history`) it comes with a fresh one.
+    """
+
+    id: Annotated[str, Field(title="Id")]
+    url: Annotated[str, Field(title="Url")]
+    """
+    Relative to the server: `/api/uploads/{id}?room=&exp=&sig=`.
+    """
+    name: Annotated[str, Field(title="Name")]
+    size: Annotated[int, Field(title="Size")]
+    content_type: Annotated[str, Field(title="Content Type")]
+
+
 class Ban(BaseModel):
     """
     Owner only: remove a member until the room is deleted.
@@ -70,6 +114,13 @@ class ErrorCode(
             "internal_error",
             "idle_timeout",
             "origin_forbidden",
+            "attachments_disabled",
+            "attachment_invalid",
+            "attachment_too_large",
+            "attachment_type_not_allowed",
+            "attachment_not_found",
+            "url_expired",
+            "url_invalid",
             "service_unavailable",
         ]
     ]
@@ -106,6 +157,13 @@ class ErrorCode(
             "internal_error",
             "idle_timeout",
             "origin_forbidden",
+            "attachments_disabled",
+            "attachment_invalid",
+            "attachment_too_large",
+            "attachment_type_not_allowed",
+            "attachment_not_found",
+            "url_expired",
+            "url_invalid",
             "service_unavailable",
         ],
         Field(title="ErrorCode"),
@@ -123,7 +181,7 @@ class ErrorCode(
     | `name_reserved` | The name (or a look-alike of it) is reserved: `system`, `admin`, `owner`, `server`, `parrot`, `parrotchat`, `moderator`, `root`. |
     | `name_taken` | Someone in the room already uses this name (or a look-alike). |
     | `rename_in_room` | `hello` again is allowed only while in no room. |
-    | `auth_failed` | The `token` was refused. |
+    | `auth_failed` | The `token` was refused (or the server requires one); a 1008 close follows. |
     | `room_invalid` | The room name does not fullmatch `^[a-z0-9-]{3,30}$`. |
     | `room_reserved` | The room name is reserved. |
     | `room_full` | The room has reached its member limit (`max_room_members`, 100 by default). |
@@ -145,6 +203,13 @@ class ErrorCode(
     | `internal_error` | A bug on the server; the event had no effect. |
     | `idle_timeout` | No client event for the idle timeout; a 4000 close follows. |
     | `origin_forbidden` | HTTP 403 body only: the handshake's `Origin` is not allowed. |
+    | `attachments_disabled` | This server takes no attachments (`max_attachment_bytes` is 0). |
+    | `attachment_invalid` | The attachment's name or size is unusable, its upload does not match what `attach` declared, or it is not uploaded yet or already sent. |
+    | `attachment_too_large` | The file is larger than `max_attachment_bytes`, or the room's attachments would exceed the room's quota. |
+    | `attachment_type_not_allowed` | The content type is not on the allow-list (PNG, JPEG, GIF, WebP, PDF, plain text), or the file's content is not of the type declared. |
+    | `attachment_not_found` | No such attachment in this room (never reserved, by another connection, or deleted with its room). |
+    | `url_expired` | HTTP 403 body only: the signed upload or download URL has expired; ask for a new one. |
+    | `url_invalid` | HTTP 403 body only: the URL's signature does not match (altered, or for another method or attachment). |
     | `service_unavailable` | The shared store (Redis) cannot be reached; the event may not have taken effect (a `send` was not accepted unless its `message` arrives). Retry later. |
     """
 
@@ -189,11 +254,11 @@ class Hello(BaseModel):
     type: Annotated[Literal["hello"], Field(title="Type")]
     name: Annotated[str, Field(max_length=256, title="Name")]
     """
-    Guest name: 2-24 characters, unique per room.
+    Display name: 2-24 characters, unique per room (with a token whose name claim is set, the claim's name is used instead).
     """
     token: Annotated[str | None, Field(max_length=4096, title="Token")] = None
     """
-    Reserved for auth.
+    A JWT, when the server authenticates (`PARROT_AUTH`); ignored when it does not. A refused token is `auth_failed`, then close 1008.
     """
 
 
@@ -316,6 +381,10 @@ class LimitsOut(BaseModel):
     max_rooms_per_connection: Annotated[int, Field(title="Max Rooms Per Connection")]
     max_frame_bytes: Annotated[int, Field(title="Max Frame Bytes")]
     typing_ttl_ms: Annotated[int, Field(title="Typing Ttl Ms")]
+    max_attachment_bytes: Annotated[int, Field(title="Max Attachment Bytes")]
+    """
+    The largest attachment; 0 when this server takes none.
+    """
 
 
 class MemberOut(BaseModel):
@@ -355,6 +424,7 @@ class MessageOut(BaseModel):
     """
     RFC 3339, UTC, millisecond precision.
     """
+    attachment: AttachmentOut | None = None
     ref: Annotated[
         str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
     ] = None
@@ -424,7 +494,14 @@ class Send(BaseModel):
     """
     type: Annotated[Literal["send"], Field(title="Type")]
     room: Annotated[str, Field(max_length=256, title="Room")]
-    text: Annotated[str, Field(title="Text")]
+    text: Annotated[str | None, Field(title="Text")] = ""
+    """
+    May be left out when `attachment` is given.
+    """
+    attachment: Annotated[str | None, Field(pattern="^[0-9a-f]{32}$", title="Attachment")] = None
+    """
+    The `id` of an uploaded file (from `upload_url`).
+    """
 
 
 class SystemEventKind(
@@ -499,6 +576,37 @@ class TypingOut(BaseModel):
     ttl_ms: Annotated[int, Field(title="Ttl Ms")]
 
 
+class UploadUrlOut(BaseModel):
+    """
+    Reply to attach: PUT the file's bytes to `url` before `expires_at`, with the declared
+    Content-Type, then `send` with `attachment: id`.
+    """
+
+    type: Annotated[Literal["upload_url"], Field(title="Type")]
+    room: Annotated[str, Field(title="Room")]
+    id: Annotated[str, Field(title="Id")]
+    url: Annotated[str, Field(title="Url")]
+    """
+    Relative to the server; signed for this method and id.
+    """
+    method: Annotated[Literal["PUT"], Field(title="Method")]
+    expires_at: Annotated[
+        AwareDatetime, Field(examples=["2026-11-29T07:02:46.878Z"], title="Expires At")
+    ]
+    """
+    RFC 3339, UTC, millisecond precision.
+    """
+    name: Annotated[str, Field(title="Name")]
+    """
+    The name as it will be shown (sanitised).
+    """
+    size: Annotated[int, Field(title="Size")]
+    content_type: Annotated[str, Field(title="Content Type")]
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
+
+
 class WelcomeOut(BaseModel):
     """
     Reply to hello.
@@ -513,6 +621,10 @@ class WelcomeOut(BaseModel):
     ]
     """
     RFC 3339, UTC, millisecond precision.
+    """
+    authenticated: Annotated[bool, Field(title="Authenticated")]
+    """
+    True when `hello` carried a token the server verified.
     """
     ref: Annotated[
         str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
@@ -529,10 +641,10 @@ class YouOut(BaseModel):
 
 
 class ClientEvent(
-    RootModel[Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping]
+    RootModel[Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping | Attach]
 ):
     root: Annotated[
-        Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping,
+        Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping | Attach,
         Field(discriminator="type", title="ClientEvent"),
     ]
     """
@@ -605,6 +717,7 @@ class ServerEvent(
         | BannedOut
         | ErrorOut
         | PongOut
+        | UploadUrlOut
     ]
 ):
     root: Annotated[
@@ -619,7 +732,8 @@ class ServerEvent(
         | KickedOut
         | BannedOut
         | ErrorOut
-        | PongOut,
+        | PongOut
+        | UploadUrlOut,
         Field(discriminator="type", title="ServerEvent"),
     ]
     """

@@ -19,7 +19,7 @@ export function describe(event: ServerEvent): string {
     case "left":
       return `left ${event.room}: ${event.reason}`;
     case "message":
-      return `#${event.room} ${event.seq} <${event.author}> ${event.text}`;
+      return `#${event.room} ${event.seq} <${event.author}> ${event.text}${event.attachment ? ` [${event.attachment.name}]` : ""}`;
     case "system":
       return event.text;
     case "presence":
@@ -35,6 +35,8 @@ export function describe(event: ServerEvent): string {
       return `error ${event.code}: ${event.reason}`;
     case "pong":
       return `pong ${event.server_time}`;
+    case "upload_url":
+      return `upload ${event.name} (${event.size} bytes) to ${event.url}`;
     default: {
       const unreachable: never = event;
       return unreachable;

@@ -7,7 +7,7 @@ export type ParrotChatEvent = ClientEvent | ServerEvent;
 /**
  * Any client event.
  */
-export type ClientEvent = Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping;
+export type ClientEvent = Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping | Attach;
 /**
  * Any server event.
  */
@@ -23,7 +23,8 @@ export type ServerEvent =
   | KickedOut
   | BannedOut
   | ErrorOut
-  | PongOut;
+  | PongOut
+  | UploadUrlOut;
 export type LeaveReason = "left" | "kicked" | "banned" | "shutdown";
 export type SystemEventKind =
   | "room_created"
@@ -48,7 +49,7 @@ export type PresenceStatus = "online" | "away" | "offline";
  * | `name_reserved` | The name (or a look-alike of it) is reserved: `system`, `admin`, `owner`, `server`, `parrot`, `parrotchat`, `moderator`, `root`. |
  * | `name_taken` | Someone in the room already uses this name (or a look-alike). |
  * | `rename_in_room` | `hello` again is allowed only while in no room. |
- * | `auth_failed` | The `token` was refused. |
+ * | `auth_failed` | The `token` was refused (or the server requires one); a 1008 close follows. |
  * | `room_invalid` | The room name does not fullmatch `^[a-z0-9-]{3,30}$`. |
  * | `room_reserved` | The room name is reserved. |
  * | `room_full` | The room has reached its member limit (`max_room_members`, 100 by default). |
@@ -70,6 +71,13 @@ export type PresenceStatus = "online" | "away" | "offline";
  * | `internal_error` | A bug on the server; the event had no effect. |
  * | `idle_timeout` | No client event for the idle timeout; a 4000 close follows. |
  * | `origin_forbidden` | HTTP 403 body only: the handshake's `Origin` is not allowed. |
+ * | `attachments_disabled` | This server takes no attachments (`max_attachment_bytes` is 0). |
+ * | `attachment_invalid` | The attachment's name or size is unusable, its upload does not match what `attach` declared, or it is not uploaded yet or already sent. |
+ * | `attachment_too_large` | The file is larger than `max_attachment_bytes`, or the room's attachments would exceed the room's quota. |
+ * | `attachment_type_not_allowed` | The content type is not on the allow-list (PNG, JPEG, GIF, WebP, PDF, plain text), or the file's content is not of the type declared. |
+ * | `attachment_not_found` | No such attachment in this room (never reserved, by another connection, or deleted with its room). |
+ * | `url_expired` | HTTP 403 body only: the signed upload or download URL has expired; ask for a new one. |
+ * | `url_invalid` | HTTP 403 body only: the URL's signature does not match (altered, or for another method or attachment). |
  * | `service_unavailable` | The shared store (Redis) cannot be reached; the event may not have taken effect (a `send` was not accepted unless its `message` arrives). Retry later. |
  */
 export type ErrorCode =
@@ -103,6 +111,13 @@ export type ErrorCode =
   | "internal_error"
   | "idle_timeout"
   | "origin_forbidden"
+  | "attachments_disabled"
+  | "attachment_invalid"
+  | "attachment_too_large"
+  | "attachment_type_not_allowed"
+  | "attachment_not_found"
+  | "url_expired"
+  | "url_invalid"
   | "service_unavailable";
 
 /**
@@ -115,11 +130,11 @@ export interface Hello {
   ref?: string | null;
   type: "hello";
   /**
-   * Guest name: 2-24 characters, unique per room.
+   * Display name: 2-24 characters, unique per room (with a token whose name claim is set, the claim's name is used instead).
    */
   name: string;
   /**
-   * Reserved for auth.
+   * A JWT, when the server authenticates (`PARROT_AUTH`); ignored when it does not. A refused token is `auth_failed`, then close 1008.
    */
   token?: string | null;
 }
@@ -163,7 +178,14 @@ export interface Send {
   ref?: string | null;
   type: "send";
   room: string;
-  text: string;
+  /**
+   * May be left out when `attachment` is given.
+   */
+  text?: string;
+  /**
+   * The `id` of an uploaded file (from `upload_url`).
+   */
+  attachment?: string | null;
 }
 /**
  * Tell the room you are typing (coalesced; expires after ttl_ms).
@@ -229,6 +251,29 @@ export interface Ping {
   type: "ping";
 }
 /**
+ * Ask to attach a file: the reply `upload_url` says where to PUT it.
+ */
+export interface Attach {
+  /**
+   * Copied into the direct reply.
+   */
+  ref?: string | null;
+  type: "attach";
+  room: string;
+  /**
+   * The file's name, shown to people.
+   */
+  name: string;
+  /**
+   * Bytes; at most `limits.max_attachment_bytes`.
+   */
+  size: number;
+  /**
+   * image/png, image/jpeg, image/gif, image/webp, application/pdf or text/plain.
+   */
+  content_type: string;
+}
+/**
  * Reply to hello.
  */
 export interface WelcomeOut {
@@ -240,6 +285,10 @@ export interface WelcomeOut {
    * RFC 3339, UTC, millisecond precision.
    */
   server_time: string;
+  /**
+   * True when `hello` carried a token the server verified.
+   */
+  authenticated: boolean;
   ref?: string | null;
 }
 /**
@@ -252,6 +301,10 @@ export interface LimitsOut {
   max_rooms_per_connection: number;
   max_frame_bytes: number;
   typing_ttl_ms: number;
+  /**
+   * The largest attachment; 0 when this server takes none.
+   */
+  max_attachment_bytes: number;
 }
 /**
  * Reply to join: the room as it is, and the history the client needs.
@@ -316,7 +369,22 @@ export interface MessageOut {
    * RFC 3339, UTC, millisecond precision.
    */
   ts: string;
+  attachment?: AttachmentOut | null;
   ref?: string | null;
+}
+/**
+ * A file a message carries. `url` is signed and expires (`PARROT_DOWNLOAD_URL_TTL_S`);
+ * each time the message is sent again (`joined`, `history`) it comes with a fresh one.
+ */
+export interface AttachmentOut {
+  id: string;
+  /**
+   * Relative to the server: `/api/uploads/{id}?room=&exp=&sig=`.
+   */
+  url: string;
+  name: string;
+  size: number;
+  content_type: string;
 }
 /**
  * You are no longer in the room.
@@ -422,5 +490,30 @@ export interface PongOut {
    * RFC 3339, UTC, millisecond precision.
    */
   server_time: string;
+  ref?: string | null;
+}
+/**
+ * Reply to attach: PUT the file's bytes to `url` before `expires_at`, with the declared
+ * Content-Type, then `send` with `attachment: id`.
+ */
+export interface UploadUrlOut {
+  type: "upload_url";
+  room: string;
+  id: string;
+  /**
+   * Relative to the server; signed for this method and id.
+   */
+  url: string;
+  method: "PUT";
+  /**
+   * RFC 3339, UTC, millisecond precision.
+   */
+  expires_at: string;
+  /**
+   * The name as it will be shown (sanitised).
+   */
+  name: string;
+  size: number;
+  content_type: string;
   ref?: string | null;
 }

@@ -7,6 +7,7 @@ import dataclasses
 
 import pytest
 
+from app.domain.attachments import Attachment
 from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
 from app.domain.events import (
@@ -253,3 +254,14 @@ async def test_a_send_by_someone_not_in_the_room_is_refused_and_not_numbered(
         )
     assert refused.value.code is ErrorCode.NOT_IN_ROOM
     assert await adapters.history.latest_seq("lobby") == 0
+
+
+async def test_a_messages_attachment_is_kept_and_delivered_with_it(adapters: Adapters) -> None:
+    await _started_room(adapters)
+    attached = Attachment(id="a" * 32, name="plan.pdf", size=1234, content_type="application/pdf")
+    sent = dataclasses.replace(draft(1), attachment=attached)
+    await adapters.broker.publish_message(sent, reply_conn=None, reply_ref=None, accepted_at=0)
+    await until(lambda: len(_messages(adapters)) == 1)
+    assert _messages(adapters)[0].attachment == attached
+    [kept] = await adapters.history.latest("lobby")
+    assert kept == sent.numbered(1)

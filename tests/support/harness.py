@@ -13,6 +13,7 @@ from app.bootstrap import build
 from app.container import Container
 from app.domain.codes import CloseCode
 from app.services.chat import ChatService
+from app.services.hub import Frame
 from app.settings import Settings
 from app.web.wire import encode
 
@@ -24,10 +25,14 @@ class RecordingSink:
     """A Hub sink that keeps every frame it is offered."""
 
     frames: list[str] = field(default_factory=list)
+    gave_up: bool = False
 
-    def offer(self, frame: str, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
-        self.frames.append(frame)
+    def offer(self, frame: Frame, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
+        self.frames.append(frame.text)
         return True
+
+    def give_up(self) -> None:
+        self.gave_up = True
 
     def events(self, type_: str | None = None) -> list[Event]:
         decoded = [json.loads(f) for f in self.frames]
@@ -59,11 +64,11 @@ class RecordingPeer(RecordingSink):
     def final_close_code(self) -> int:
         return self.close_code or 1006
 
-    def offer(self, frame: str, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
+    def offer(self, frame: Frame, *, droppable: bool = False, accepted_at: float = 0.0) -> bool:
         return not self.closing and super().offer(frame)
 
-    def offer_before_close(self, frame: str) -> bool:
-        self.frames.append(frame)
+    def offer_before_close(self, frame: Frame) -> bool:
+        self.frames.append(frame.text)
         return True
 
     def close(
@@ -72,8 +77,11 @@ class RecordingPeer(RecordingSink):
         if self.close_code is None:
             self.close_code = int(code)
 
-    async def run_writer(self) -> None:
+    def stop_writing(self) -> None:
         return None
+
+    def give_up(self) -> None:
+        self.close(CloseCode.SLOW_CONSUMER)
 
     async def wait_closed(self) -> None:
         return None
@@ -83,9 +91,13 @@ class RecordingPeer(RecordingSink):
 
 
 class Harness:
-    def __init__(self, **settings: Any) -> None:
+    def __init__(self, *, adapters: dict[str, Any] | None = None, **settings: Any) -> None:
+        """`settings` are Settings fields; `adapters` more keywords for `build` (a store, a
+        token verifier...)."""
         self.clock = ManualClock()
-        self.container: Container = build(Settings(**settings), encode=encode, clock=self.clock)
+        self.container: Container = build(
+            Settings(**settings), encode=encode, clock=self.clock, **(adapters or {})
+        )
         self.peers: dict[str, RecordingPeer] = {}
 
     @property

@@ -8,6 +8,7 @@ import pytest
 
 from app.adapters.redis import codec
 from app.adapters.redis.keys import Keys, listing_member
+from app.domain.attachments import Attachment
 from app.domain.events import (
     Banned,
     Envelope,
@@ -26,10 +27,13 @@ from app.domain.model import Member
 
 TS = 1_790_000_000.123456789
 
+FILE = Attachment(id="f" * 32, name='cat "1".png', size=2048, content_type="image/png")
+
 EVENTS: list[RoomEvent] = [
     Message(
         room="lobby", seq=7, id="a1", author="Zoë", text='hi "you" \\ 😀', html="<b>hi</b>", ts=TS
     ),
+    Message(room="lobby", seq=8, id="a2", author="Zoë", text="", html="", ts=TS, attachment=FILE),
     *(
         SystemNotice(
             event=kind,
@@ -97,8 +101,13 @@ def test_accept_times_are_carried_as_wall_time_and_zero_stays_unmeasured() -> No
     assert codec.decode_envelope(raw, wall_offset=500.0).envelope.accepted_at == 0.0
 
 
-def test_the_publish_script_splice_gives_the_same_message_and_envelope() -> None:
-    draft = MessageDraft(room="lobby", id="x", author="Ann", text="a,b]", html="a", ts=TS)
+@pytest.mark.parametrize("attachment", [None, FILE], ids=["text", "attachment"])
+def test_the_publish_script_splice_gives_the_same_message_and_envelope(
+    attachment: Attachment | None,
+) -> None:
+    draft = MessageDraft(
+        room="lobby", id="x", author="Ann", text="a,b]", html="a", ts=TS, attachment=attachment
+    )
     head = codec.message_head("lobby", reply_conn="c1", reply_ref=None, accepted_wall=0.0)
     tail = codec.message_tail(draft)
     stored = "[" + "42" + tail  # what publish.lua writes to the list
@@ -165,3 +174,15 @@ def test_a_room_name_that_would_break_the_hash_tag_is_refused() -> None:
         keys.room("a}b", "meta")
     with pytest.raises(ValueError, match="prefix"):
         Keys("bad prefix")
+
+
+def test_an_attachments_signed_url_is_never_stored() -> None:
+    signed = Message(
+        room="lobby", seq=1, id="m", author="A", text="", html="", ts=TS,
+        attachment=Attachment(id="f", name="n", size=1, content_type="text/plain", url="/signed"),
+    )  # fmt: skip
+    stored = codec.encode_stored(signed)
+    assert "/signed" not in stored
+    decoded = codec.decode_stored("lobby", stored).attachment
+    assert decoded is not None
+    assert decoded.url == ""

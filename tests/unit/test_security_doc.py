@@ -20,6 +20,7 @@ PLACEHOLDERS = ("none yet", "(pending)")
 CATALOGUE = (
     [str(n) for n in range(1, 48)]
     + [f"H{n}" for n in range(1, 10)]
+    + [f"I{n}" for n in range(1, 13)]
     + [f"C{n}" for n in range(1, 10)]
 )
 

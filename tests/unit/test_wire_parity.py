@@ -12,6 +12,7 @@ import pytest
 from pydantic import BaseModel
 
 from app.domain import events as domain
+from app.domain.attachments import Attachment
 from app.domain.history import Message
 from app.web import wire
 from app.web.wire.server import MODEL_FOR
@@ -23,6 +24,7 @@ NESTED: dict[type[Any], type[BaseModel]] = {
     domain.YouView: wire.YouOut,
     domain.RecentView: wire.RecentOut,
     Message: wire.MessageOut,
+    Attachment: wire.AttachmentOut,
 }
 # Wire-only fields: the tag, and the ref the encoder adds to direct replies.
 WIRE_ONLY = {"type", "ref"}

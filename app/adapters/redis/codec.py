@@ -10,7 +10,9 @@ Banned). `accepted_wall` is the publisher's accept time on the wall clock (0 whe
 measured), turned back into the receiver's monotonic clock on decoding, so broadcast latency
 stays measurable across nodes. `epoch` is set on messages (the publish script writes it) so
 that a receiver notices a room that was re-created. A stored message is
-`[seq, id, author, text, html, ts]`. Floats go through `repr`, so they round-trip exactly.
+`[seq, id, author, text, html, ts]`, and `[id, name, size, content_type]` of its attachment
+last when it has one (the download URL is signed when it is sent, never stored). Floats go
+through `repr`, so they round-trip exactly.
 
 The publish script splices the seq in: Python builds the head up to the epoch and the tail
 after the seq, Lua writes `head .. epoch .. ',"m",' .. seq .. tail`.
@@ -22,6 +24,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from app.domain.attachments import Attachment
 from app.domain.events import (
     Banned,
     Envelope,
@@ -76,13 +79,22 @@ def message_head(
     return _head(room, None, reply_conn, reply_ref, accepted_wall) + ","
 
 
+def _attachment_fields(attachment: Attachment | None) -> list[Any]:
+    # The URL is signed when the message is sent to a client, never stored.
+    if attachment is None:
+        return []
+    return [[attachment.id, attachment.name, attachment.size, attachment.content_type]]
+
+
 def message_tail(draft: MessageDraft) -> str:
     """What follows the seq, in both the stored message and the envelope."""
-    return "," + _dumps([draft.id, draft.author, draft.text, draft.html, draft.ts])[1:]
+    fields = [draft.id, draft.author, draft.text, draft.html, draft.ts]
+    return "," + _dumps(fields + _attachment_fields(draft.attachment))[1:]
 
 
 def encode_stored(message: Message) -> str:
-    return _dumps([message.seq, message.id, message.author, message.text, message.html, message.ts])
+    fields = [message.seq, message.id, message.author, message.text, message.html, message.ts]
+    return _dumps(fields + _attachment_fields(message.attachment))
 
 
 def decode_stored(room: str, raw: str | bytes) -> Message:
@@ -90,16 +102,28 @@ def decode_stored(room: str, raw: str | bytes) -> Message:
 
 
 def _message(room: str, f: list[Any]) -> Message:
-    seq, id_, author, text, html, ts = f
+    seq, id_, author, text, html, ts, *rest = f
+    attachment = None
+    if rest:
+        upload_id, name, size, content_type = rest[0]
+        attachment = Attachment(id=upload_id, name=name, size=int(size), content_type=content_type)
     return Message(
-        room=room, seq=int(seq), id=id_, author=author, text=text, html=html, ts=float(ts)
+        room=room,
+        seq=int(seq),
+        id=id_,
+        author=author,
+        text=text,
+        html=html,
+        ts=float(ts),
+        attachment=attachment,
     )
 
 
 def _event_fields(event: RoomEvent) -> list[Any]:
     match event:
         case Message():
-            return ["m", event.seq, event.id, event.author, event.text, event.html, event.ts]
+            fields = ["m", event.seq, event.id, event.author, event.text, event.html, event.ts]
+            return fields + _attachment_fields(event.attachment)
         case SystemNotice():
             return ["s", event.event.value, event.text, event.ts, event.room, event.data]
         case Presence():

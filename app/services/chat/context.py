@@ -9,6 +9,7 @@ from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
 from app.domain.events import Envelope, Limits, Presence, PresenceStatus, RoomEvent
 from app.domain.model import TYPING_TTL_S
+from app.domain.policies.emoji import emojize
 from app.domain.policies.profanity import FilterResult
 from app.domain.policies.rate_limit import AbuseBudget, RateLimiter
 from app.domain.policies.text import normalize_message
@@ -23,10 +24,11 @@ class TextFilter(Protocol):
 
 
 def screen(profanity: TextFilter, raw: str, *, max_chars: int, room: str, what: str) -> str:
-    """Text that people will read: normalised (app/domain/policies/text.py), with redact-listed
-    terms masked; MESSAGE_BLOCKED when a deny-listed term is in it. The reason never repeats
-    the term: echoing it would send it to the author after all."""
-    verdict = profanity.check(normalize_message(raw, max_chars=max_chars))
+    """Text that people will read: `:shortcodes:` turned into emoji, normalised
+    (app/domain/policies/text.py), with redact-listed terms masked; MESSAGE_BLOCKED when a
+    deny-listed term is in it. The reason never repeats the term: echoing it would send it to
+    the author after all."""
+    verdict = profanity.check(normalize_message(emojize(raw), max_chars=max_chars))
     if verdict.blocked:
         raise ChatError(
             ErrorCode.MESSAGE_BLOCKED, f"{what} contains a term that is not allowed here", room=room
@@ -51,6 +53,7 @@ class ChatLimits:
     reply_chars: int
     """The most a reply with history (`joined`, `history`) may carry, in characters: half a
     connection's outbox, so that it always fits with room to spare."""
+    max_attachment_bytes: int = 0
 
     def as_event(self) -> Limits:
         return Limits(
@@ -60,6 +63,7 @@ class ChatLimits:
             max_rooms_per_connection=self.max_rooms_per_connection,
             max_frame_bytes=self.max_frame_bytes,
             typing_ttl_ms=int(TYPING_TTL_S * 1000),
+            max_attachment_bytes=self.max_attachment_bytes,
         )
 
 
@@ -73,6 +77,8 @@ class Session:
     event_limit: RateLimiter
     name: str | None = None
     key: str | None = None
+    # The verified token's `sub` (None for a guest): the stable user id.
+    sub: str | None = None
     rooms: set[str] = field(default_factory=set)
     abuse: AbuseBudget = field(default_factory=AbuseBudget)
     # The epoch each room had when this connection joined it (a gap in a room created again

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from app.domain import notices
 from app.domain.codes import ErrorCode
@@ -30,10 +31,14 @@ log = logging.getLogger("parrotchat.chat")
 
 
 class Membership:
-    def __init__(self, ctx: ChatContext) -> None:
+    def __init__(
+        self, ctx: ChatContext, *, room_deleted: Callable[[str], Awaitable[None]] | None = None
+    ) -> None:
         self._ctx = ctx
         self._tracer = ctx.tracer
         self._unsubscribing: set[asyncio.Task[None]] = set()
+        # What else goes with a room (its attachments); part of the room's deletion.
+        self._room_deleted = room_deleted
 
     @traced("chat.join")
     async def join(
@@ -224,6 +229,8 @@ class Membership:
         and the new owner when the owner left; an emptied room is only counted."""
         ctx = self._ctx
         if change.room_empty:
+            if self._room_deleted is not None:
+                await self._room_deleted(room)
             ctx.metrics.rooms(await ctx.rooms.count())
             return
         name = change.departure.name

@@ -6,38 +6,67 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 
+from app.domain.attachments import Attachment
+from app.domain.codes import ErrorCode
+from app.domain.errors import ChatError
 from app.domain.events import HistoryPage, PresenceStatus, Typing
 from app.domain.history import MAX_HISTORY_PAGE, MessageDraft, fit_newest
 from app.domain.model import TYPING_TTL_S
+from app.services.chat.attachments import Attachments
 from app.services.chat.context import ChatContext, TextFilter, check_rate, screen
 from app.services.tracing import traced
 
 
 class Messaging:
     def __init__(
-        self, ctx: ChatContext, *, render_html: Callable[[str], str], profanity: TextFilter
+        self,
+        ctx: ChatContext,
+        *,
+        render_html: Callable[[str], str],
+        profanity: TextFilter,
+        attachments: Attachments | None = None,
     ) -> None:
         self._ctx = ctx
         self._tracer = ctx.tracer
         self._render_html = render_html
         self._profanity = profanity
+        self._attachments = attachments
 
     @traced("chat.send")
-    async def send(self, conn_id: str, room: str, text: str, ref: str | None = None) -> None:
+    async def send(
+        self,
+        conn_id: str,
+        room: str,
+        text: str,
+        ref: str | None = None,
+        *,
+        attachment: str | None = None,
+    ) -> None:
         ctx = self._ctx
         session, name, key = ctx.in_room(conn_id, room)
         check_rate(session.message_limit, ctx.clock.monotonic(), "messages", room)
-        clean = screen(
-            self._profanity,
-            text,
-            max_chars=ctx.limits.max_message_chars,
-            room=room,
-            what="your message",
-        )
+        if attachment is not None and not text.strip():
+            clean = ""  # a file alone is a message
+        else:
+            clean = screen(
+                self._profanity,
+                text,
+                max_chars=ctx.limits.max_message_chars,
+                room=room,
+                what="your message",
+            )
         html = self._render_html(clean)
+        # Claimed last, so that a refused text does not use the attachment up.
+        attached = await self._claim(conn_id, room, attachment) if attachment else None
         now = ctx.clock.now()
         draft = MessageDraft(
-            room=room, id=uuid.uuid4().hex, author=name, text=clean, html=html, ts=now
+            room=room,
+            id=uuid.uuid4().hex,
+            author=name,
+            text=clean,
+            html=html,
+            ts=now,
+            attachment=attached,
         )
         # One step: the author's activity (and presence, if they were away), then the
         # message numbered, kept and published, so every node gets a room's messages in seq
@@ -55,6 +84,11 @@ class Messaging:
         session.message_limit.try_acquire(ctx.clock.monotonic())
         ctx.metrics.message_in()
         ctx.tracer.annotate(room=room, seq=message.seq)
+
+    async def _claim(self, conn_id: str, room: str, upload_id: str) -> Attachment:
+        if self._attachments is None:
+            raise ChatError(ErrorCode.ATTACHMENTS_DISABLED, "this server takes no attachments")
+        return await self._attachments.claim(conn_id, room, upload_id)
 
     async def typing(self, conn_id: str, room: str) -> None:
         ctx = self._ctx

@@ -5,7 +5,8 @@
 - `membership` (membership.py): `join` (with resume), `leave`, `disconnect`, the presence
   `sweep`;
 - `messaging` (messaging.py): `send`, `typing`, `history`;
-- `moderation` (moderation.py): `kick`, `ban`.
+- `moderation` (moderation.py): `kick`, `ban`;
+- `attachments` (attachments.py): `attach`, and the uploads and downloads of its URLs.
 
 Each applies the domain's policies, changes state through the ports, answers the caller through
 the Hub and tells rooms through the Broker (even on one node, so a shared broker can replace the
@@ -18,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from app.services.auth import Authenticator
+from app.services.chat.attachments import Attachments
 from app.services.chat.context import ChatContext, ChatLimits, TextFilter
 from app.services.chat.membership import Membership
 from app.services.chat.messaging import Messaging
@@ -32,15 +35,25 @@ class ChatService:
     membership: Membership
     messaging: Messaging
     moderation: Moderation
+    attachments: Attachments
 
     @classmethod
     def create(
-        cls, ctx: ChatContext, *, render_html: Callable[[str], str], profanity: TextFilter
+        cls,
+        ctx: ChatContext,
+        *,
+        render_html: Callable[[str], str],
+        profanity: TextFilter,
+        attachments: Attachments,
+        auth: Authenticator | None = None,
     ) -> ChatService:
         return cls(
             limits=ctx.limits,
-            sessions=Sessions(ctx),
-            membership=Membership(ctx),
-            messaging=Messaging(ctx, render_html=render_html, profanity=profanity),
+            sessions=Sessions(ctx, auth),
+            membership=Membership(ctx, room_deleted=attachments.room_deleted),
+            messaging=Messaging(
+                ctx, render_html=render_html, profanity=profanity, attachments=attachments
+            ),
             moderation=Moderation(ctx, profanity=profanity),
+            attachments=attachments,
         )

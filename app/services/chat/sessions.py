@@ -9,12 +9,14 @@ from app.domain.events import Error, LeaveReason, Left, Pong, Welcome
 from app.domain.notices import server_shutdown
 from app.domain.policies.names import name_key, normalize_guest_name
 from app.domain.policies.rate_limit import RateLimiter
+from app.services.auth import Authenticator
 from app.services.chat.context import ChatContext, Session
 
 
 class Sessions:
-    def __init__(self, ctx: ChatContext) -> None:
+    def __init__(self, ctx: ChatContext, auth: Authenticator | None = None) -> None:
         self._ctx = ctx
+        self._auth = auth or Authenticator()
 
     def connect(self, conn_id: str) -> Session:
         limits = self._ctx.limits
@@ -55,18 +57,29 @@ class Sessions:
         session = self._ctx.sessions.get(conn_id)
         return None if session is None else session.epochs.get(room)
 
-    async def hello(self, conn_id: str, name: str, ref: str | None = None) -> None:
+    async def hello(
+        self, conn_id: str, name: str, ref: str | None = None, *, token: str | None = None
+    ) -> None:
         ctx = self._ctx
         session = ctx.sessions.get(conn_id) or self.connect(conn_id)
         if session.rooms:
             raise ChatError(ErrorCode.RENAME_IN_ROOM, "leave every room before changing your name")
-        display = normalize_guest_name(name)
+        identity = self._auth.identify(token)
+        if identity is not None and identity.name is not None:
+            try:
+                display = normalize_guest_name(identity.name)
+            except ChatError as refused:
+                raise ChatError(refused.code, f"the name in your token: {refused.reason}") from None
+        else:
+            display = normalize_guest_name(name)
         session.name, session.key = display, name_key(display)
+        session.sub = identity.sub if identity is not None else None
         welcome = Welcome(
             connection_id=conn_id,
             name=display,
             limits=ctx.limits.as_event(),
             server_time=ctx.clock.now(),
+            authenticated=identity is not None,
         )
         ctx.hub.send(conn_id, welcome, ref)
 

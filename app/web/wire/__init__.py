@@ -8,6 +8,7 @@ fields.py (shared field types), examples.py (the example payloads of the documen
 
 from app.web.wire.client import (
     CLIENT_EVENT,
+    Attach,
     Ban,
     ClientEvent,
     Hello,
@@ -21,9 +22,10 @@ from app.web.wire.client import (
     classify,
     parse_client_event,
 )
-from app.web.wire.fields import NameField, Ref, RoomField, Timestamp
+from app.web.wire.fields import NameField, Ref, RoomField, Timestamp, UploadId
 from app.web.wire.server import (
     SERVER_EVENT,
+    AttachmentOut,
     BannedOut,
     ErrorDetail,
     ErrorOut,
@@ -40,6 +42,7 @@ from app.web.wire.server import (
     ServerEventModel,
     SystemOut,
     TypingOut,
+    UploadUrlOut,
     WelcomeOut,
     YouOut,
     encode,
@@ -49,6 +52,8 @@ from app.web.wire.server import (
 __all__ = [
     "CLIENT_EVENT",
     "SERVER_EVENT",
+    "Attach",
+    "AttachmentOut",
     "Ban",
     "BannedOut",
     "ClientEvent",
@@ -79,6 +84,8 @@ __all__ = [
     "Timestamp",
     "TypingIn",
     "TypingOut",
+    "UploadId",
+    "UploadUrlOut",
     "WelcomeOut",
     "YouOut",
     "classify",

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from app.domain.codes import ErrorCode
 from app.web.wire import examples
-from app.web.wire.fields import NameField, Ref, RoomField
+from app.web.wire.fields import NameField, Ref, RoomField, UploadId
 
 
 class _ClientEvent(BaseModel):
@@ -24,8 +24,16 @@ class Hello(_ClientEvent):
     model_config = examples.config(*examples.HELLO)
 
     type: Literal["hello"]
-    name: NameField = Field(description="Guest name: 2-24 characters, unique per room.")
-    token: str | None = Field(default=None, max_length=4096, description="Reserved for auth.")
+    name: NameField = Field(
+        description="Display name: 2-24 characters, unique per room (with a token whose name "
+        "claim is set, the claim's name is used instead)."
+    )
+    token: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="A JWT, when the server authenticates (`PARROT_AUTH`); ignored when it "
+        "does not. A refused token is `auth_failed`, then close 1008.",
+    )
 
 
 class Join(_ClientEvent):
@@ -55,7 +63,25 @@ class Send(_ClientEvent):
 
     type: Literal["send"]
     room: RoomField
-    text: str
+    text: str = Field(default="", description="May be left out when `attachment` is given.")
+    attachment: UploadId | None = Field(
+        default=None, description="The `id` of an uploaded file (from `upload_url`)."
+    )
+
+
+class Attach(_ClientEvent):
+    """Ask to attach a file: the reply `upload_url` says where to PUT it."""
+
+    model_config = examples.config(*examples.ATTACH)
+
+    type: Literal["attach"]
+    room: RoomField
+    name: str = Field(max_length=1024, description="The file's name, shown to people.")
+    size: int = Field(ge=0, description="Bytes; at most `limits.max_attachment_bytes`.")
+    content_type: str = Field(
+        max_length=255,
+        description="image/png, image/jpeg, image/gif, image/webp, application/pdf or text/plain.",
+    )
 
 
 class TypingIn(_ClientEvent):
@@ -109,7 +135,7 @@ class Ping(_ClientEvent):
 
 
 ClientEvent = Annotated[
-    Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping,
+    Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping | Attach,
     Field(discriminator="type"),
 ]
 CLIENT_EVENT: TypeAdapter[ClientEvent] = TypeAdapter(ClientEvent)

@@ -23,6 +23,17 @@ MESSAGE: Example = {
 }
 
 
+UPLOAD_ID = "7d0c5e2b9a8f4e6d8c1b2a3f4e5d6c7b"
+SIG = "Yb2v9VwP1r3kH0Zq8n7M5c4x6L2j1T0sR9e8W7a6B5d"
+ATTACHMENT: Example = {
+    "id": UPLOAD_ID,
+    "url": f"/api/uploads/{UPLOAD_ID}?room=lobby&exp=1795927366&sig={SIG}",
+    "name": "plan.png",
+    "size": 48213,
+    "content_type": "image/png",
+}
+
+
 def config(*examples: Example) -> ConfigDict:
     """A model_config that shows `examples` in the JSON Schema."""
     return ConfigDict(json_schema_extra={"examples": list(examples)})
@@ -30,6 +41,12 @@ def config(*examples: Example) -> ConfigDict:
 
 HELLO: list[Example] = [
     {"type": "hello", "name": "Alice", "ref": "r1"},
+    {
+        "type": "hello",
+        "name": "Alice",
+        "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.x",
+        "ref": "r1",
+    },
 ]
 
 JOIN: list[Example] = [
@@ -43,6 +60,24 @@ LEAVE: list[Example] = [
 
 SEND: list[Example] = [
     {"type": "send", "room": "lobby", "text": "hi *Bob*", "ref": "r5"},
+    {
+        "type": "send",
+        "room": "lobby",
+        "text": "the plan :thumbsup:",
+        "attachment": UPLOAD_ID,
+        "ref": "r11",
+    },
+]
+
+ATTACH: list[Example] = [
+    {
+        "type": "attach",
+        "room": "lobby",
+        "name": "plan.png",
+        "size": 48213,
+        "content_type": "image/png",
+        "ref": "r10",
+    },
 ]
 
 TYPING_IN: list[Example] = [
@@ -77,8 +112,10 @@ WELCOME_OUT: list[Example] = [
             "max_rooms_per_connection": 10,
             "max_frame_bytes": 16384,
             "typing_ttl_ms": 5000,
+            "max_attachment_bytes": 5242880,
         },
         "server_time": TS,
+        "authenticated": False,
         "ref": "r1",
     },
 ]
@@ -86,6 +123,14 @@ WELCOME_OUT: list[Example] = [
 MESSAGE_OUT: list[Example] = [
     {**MESSAGE, "ref": "r5"},
     MESSAGE,
+    {
+        **MESSAGE,
+        "seq": 43,
+        "id": "0b4f2c6e8a1d4f3b9e7c5a2d1f0e8b6c",
+        "text": "the plan 👍",
+        "html": "the plan 👍",
+        "attachment": ATTACHMENT,
+    },
 ]
 
 JOINED_OUT: list[Example] = [
@@ -174,7 +219,22 @@ ERROR_OUT: list[Example] = [
         "type": "error",
         "code": "invalid_event",
         "reason": "the event does not match the protocol",
-        "details": [{"path": "send.text", "message": "Field required"}],
+        "details": [{"path": "send.room", "message": "Field required"}],
+    },
+]
+
+UPLOAD_URL_OUT: list[Example] = [
+    {
+        "type": "upload_url",
+        "room": "lobby",
+        "id": UPLOAD_ID,
+        "url": f"/api/uploads/{UPLOAD_ID}?room=lobby&exp=1795923966&sig={SIG}",
+        "method": "PUT",
+        "expires_at": "2026-11-29T07:07:46.000Z",
+        "name": "plan.png",
+        "size": 48213,
+        "content_type": "image/png",
+        "ref": "r10",
     },
 ]
 

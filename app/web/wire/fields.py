@@ -16,6 +16,8 @@ Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[
 # anything plausible; these only keep absurd payloads away from it.
 NameField = Annotated[str, StringConstraints(max_length=256)]
 RoomField = Annotated[str, StringConstraints(max_length=256)]
+# An attachment id as the server hands it out in `upload_url`.
+UploadId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{32}$")]
 Timestamp = Annotated[
     datetime,
     PlainSerializer(lambda d: rfc3339(d.timestamp()), return_type=str, when_used="json"),

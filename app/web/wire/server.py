@@ -51,6 +51,9 @@ class LimitsOut(_ServerModel):
     max_rooms_per_connection: int
     max_frame_bytes: int
     typing_ttl_ms: int
+    max_attachment_bytes: int = Field(
+        default=0, description="The largest attachment; 0 when this server takes none."
+    )
 
 
 class WelcomeOut(_ServerModel):
@@ -63,7 +66,21 @@ class WelcomeOut(_ServerModel):
     name: str
     limits: LimitsOut
     server_time: Timestamp
+    authenticated: bool = Field(
+        default=False, description="True when `hello` carried a token the server verified."
+    )
     ref: Ref | None = None
+
+
+class AttachmentOut(_ServerModel):
+    """A file a message carries. `url` is signed and expires (`PARROT_DOWNLOAD_URL_TTL_S`);
+    each time the message is sent again (`joined`, `history`) it comes with a fresh one."""
+
+    id: str
+    url: str = Field(description="Relative to the server: `/api/uploads/{id}?room=&exp=&sig=`.")
+    name: str
+    size: int
+    content_type: str
 
 
 class MessageOut(_ServerModel):
@@ -79,6 +96,7 @@ class MessageOut(_ServerModel):
     text: str
     html: str
     ts: Timestamp
+    attachment: AttachmentOut | None = None
     ref: Ref | None = None
 
 
@@ -205,6 +223,24 @@ class BannedOut(_ServerModel):
     reason: str | None = None
 
 
+class UploadUrlOut(_ServerModel):
+    """Reply to attach: PUT the file's bytes to `url` before `expires_at`, with the declared
+    Content-Type, then `send` with `attachment: id`."""
+
+    model_config = examples.config(*examples.UPLOAD_URL_OUT)
+
+    type: Literal["upload_url"] = "upload_url"
+    room: str
+    id: str
+    url: str = Field(description="Relative to the server; signed for this method and id.")
+    method: Literal["PUT"] = "PUT"
+    expires_at: Timestamp
+    name: str = Field(description="The name as it will be shown (sanitised).")
+    size: int
+    content_type: str
+    ref: Ref | None = None
+
+
 class ErrorDetail(BaseModel):
     """One validation problem: where in the event, and what."""
 
@@ -249,6 +285,7 @@ ServerEventModel = (
     | BannedOut
     | ErrorOut
     | PongOut
+    | UploadUrlOut
 )
 SERVER_EVENT: TypeAdapter[ServerEventModel] = TypeAdapter(
     Annotated[ServerEventModel, Field(discriminator="type")]
@@ -268,6 +305,7 @@ MODEL_FOR: dict[type[Any], type[BaseModel]] = {
     domain.Banned: BannedOut,
     domain.Error: ErrorOut,
     domain.Pong: PongOut,
+    domain.UploadUrl: UploadUrlOut,
 }
 
 

@@ -1,0 +1,1 @@
+"""Developer tools (run as scripts; tests import tools.mint_token)."""
