@@ -40,7 +40,7 @@ from bench.harness.servers import (
 
 RESULTS = ROOT / "bench" / "results"
 PLOT = ROOT / "docs" / "images" / "bench-latency.png"
-LADDER_RATES = (10_000, 15_000, 20_000, 25_000, 30_000, 40_000, 50_000, 60_000, 70_000, 80_000)
+LADDER_RATES = (10_000, 20_000, 30_000, 40_000, 45_000, 50_000, 55_000, 60_000, 70_000)
 
 
 def _ladder() -> Scenario:
