@@ -5,6 +5,9 @@ nothing here imports app.web. With PARROT_REDIS_URL the stores, the broker and t
 registry are the Redis adapters (every process on that Redis is one chat), else the
 in-memory ones. Tests pass fakes (a ManualClock, metrics) as keyword arguments; everything
 else gets its default adapter.
+
+Longer than ~300 lines on purpose: it is one concept, the wiring, and reading it top to bottom
+is how a newcomer learns what the app is made of; splitting it would scatter that list.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from app.adapters import otel
 from app.adapters.clock import SystemClock
 from app.adapters.jwt_verifier import KeyConfigError, build_token_verifier
 from app.adapters.memory import MemoryBroker, MemoryHistoryStore, MemoryRoomStore
-from app.adapters.memory_nodes import MemoryNodeRegistry
+from app.adapters.memory.nodes import MemoryNodeRegistry
 from app.adapters.prometheus import PrometheusMetrics
 from app.adapters.redis import LinkOptions, RedisOptions, build_redis
 from app.adapters.uploads import DirectoryUploadStore

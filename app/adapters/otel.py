@@ -7,7 +7,7 @@
   `OTEL_RESOURCE_ATTRIBUTES`, sampler from `OTEL_TRACES_SAMPLER`) with a batching OTLP/HTTP
   exporter, which reads the rest of its `OTEL_EXPORTER_OTLP_*` settings itself.
 
-The services see only the `Tracer` port (app/ports.py); `OtelTracer` adapts an OpenTelemetry
+The services see only the `Tracer` port (app/ports/tracing.py); `OtelTracer` adapts an OpenTelemetry
 API tracer to it.
 """
 

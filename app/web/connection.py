@@ -226,7 +226,7 @@ class Connection:
         loop = asyncio.get_running_loop()
         queue = self._queue
         latency = self._metrics.broadcast_latency
-        # The same clock that stamped `accepted_at` in the service (app/ports.py Clock).
+        # The same clock that stamped `accepted_at` in the service (app/ports/clock.py).
         monotonic = self._clock.monotonic
         try:
             # One deadline for the whole batch, pushed forward before each frame: a timer per

@@ -12,7 +12,7 @@ import pytest
 
 from app.adapters.clock import ManualClock
 from app.adapters.memory import MemoryBroker, MemoryHistoryStore, MemoryRoomStore
-from app.adapters.memory_nodes import MemoryNodeRegistry
+from app.adapters.memory.nodes import MemoryNodeRegistry
 from app.adapters.redis import LinkOptions, RedisAdapters, RedisOptions, open_redis
 from app.domain.events import Envelope
 from app.ports import Broker, Gap, HistoryStore, NodeRegistry, RoomStore

@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.adapters.memory import MemoryBroker, MemoryRoomStore
-from app.adapters.memory_nodes import MemoryNodeRegistry
+from app.adapters.memory.nodes import MemoryNodeRegistry
 from app.adapters.redis.broker import RedisBroker
 from app.adapters.redis.nodes import RedisNodeRegistry
 from app.adapters.redis.rooms import RedisRoomStore

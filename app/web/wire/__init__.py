@@ -2,7 +2,8 @@
 
 These models parse every inbound frame and encode every outbound one, and they are the source
 of the AsyncAPI document (app/web/asyncapi.py), so what they say is the contract:
-client.py (client → server, and parse errors), server.py (server → client, and `encode`),
+client.py (client → server, and parse errors), server.py (server → client: the session's events,
+the union and `encode`), room_events.py (a room's events), server_model.py (their base),
 fields.py (shared field types), examples.py (the example payloads of the document).
 """
 

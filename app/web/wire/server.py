@@ -1,48 +1,62 @@
 """Server → client events: built from the domain's dataclasses (`from_attributes`) and encoded
-once per broadcast (the Hub calls `encode`)."""
+once per broadcast (the Hub calls `encode`). The session's own events live here, a room's in
+room_events.py; the union and the encoder cover both."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, TypeAdapter
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema
+from pydantic import BaseModel, Field, TypeAdapter
 
 from app.domain import events as domain
 from app.domain.codes import ErrorCode
 from app.domain.history import Message
 from app.web.wire import examples
 from app.web.wire.fields import Ref, Timestamp
+from app.web.wire.room_events import (
+    AttachmentOut,
+    BannedOut,
+    HistoryOut,
+    JoinedOut,
+    KickedOut,
+    LeftOut,
+    MemberOut,
+    MessageOut,
+    PresenceOut,
+    RecentOut,
+    SystemOut,
+    TypingOut,
+    YouOut,
+)
+from app.web.wire.server_model import ServerModel
+
+__all__ = [
+    "SERVER_EVENT",
+    "AttachmentOut",
+    "BannedOut",
+    "ErrorDetail",
+    "ErrorOut",
+    "HistoryOut",
+    "JoinedOut",
+    "KickedOut",
+    "LeftOut",
+    "LimitsOut",
+    "MemberOut",
+    "MessageOut",
+    "PongOut",
+    "PresenceOut",
+    "RecentOut",
+    "SystemOut",
+    "TypingOut",
+    "UploadUrlOut",
+    "WelcomeOut",
+    "YouOut",
+    "encode",
+    "to_model",
+]
 
 
-class _ServerModel(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    @classmethod
-    def __get_pydantic_json_schema__(
-        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
-    ) -> JsonSchemaValue:
-        """Fields that are always on the wire are required in the schema.
-
-        `encode` leaves out only None, so a field with a non-None default (the `type` tag,
-        `SystemOut.data`) is always sent; pydantic would mark it optional because it has a
-        default. Only the schema changes, not how the model validates.
-        """
-        schema = handler(core_schema)
-        target = handler.resolve_ref_schema(schema)
-        always = [
-            name
-            for name, field in cls.model_fields.items()
-            if field.default_factory is not None or field.default is not None
-        ]
-        if always and "properties" in target:
-            required = target.setdefault("required", [])
-            required.extend(name for name in always if name not in required)
-        return schema
-
-
-class LimitsOut(_ServerModel):
+class LimitsOut(ServerModel):
     """The limits this server enforces on this connection."""
 
     max_message_chars: int
@@ -56,7 +70,7 @@ class LimitsOut(_ServerModel):
     )
 
 
-class WelcomeOut(_ServerModel):
+class WelcomeOut(ServerModel):
     """Reply to hello."""
 
     model_config = examples.config(*examples.WELCOME_OUT)
@@ -72,158 +86,7 @@ class WelcomeOut(_ServerModel):
     ref: Ref | None = None
 
 
-class AttachmentOut(_ServerModel):
-    """A file a message carries. `url` is signed and expires (`PARROT_DOWNLOAD_URL_TTL_S`);
-    each time the message is sent again (`joined`, `history`) it comes with a fresh one."""
-
-    id: str
-    url: str = Field(description="Relative to the server: `/api/uploads/{id}?room=&exp=&sig=`.")
-    name: str
-    size: int
-    content_type: str
-
-
-class MessageOut(_ServerModel):
-    """A chat message; `seq` grows by exactly one per message in the room."""
-
-    model_config = examples.config(*examples.MESSAGE_OUT)
-
-    type: Literal["message"] = "message"
-    room: str
-    seq: int
-    id: str
-    author: str
-    text: str
-    html: str
-    ts: Timestamp
-    attachment: AttachmentOut | None = None
-    ref: Ref | None = None
-
-
-class MemberOut(_ServerModel):
-    """A member of the room."""
-
-    name: str
-    owner: bool
-    joined_at: Timestamp
-    last_active_at: Timestamp
-
-
-class YouOut(_ServerModel):
-    """Who you are in the room."""
-
-    name: str
-    owner: bool
-
-
-class RecentOut(_ServerModel):
-    """A member who left in the last 10 minutes."""
-
-    name: str
-    last_seen: Timestamp
-
-
-class JoinedOut(_ServerModel):
-    """Reply to join: the room as it is, and the history the client needs."""
-
-    model_config = examples.config(*examples.JOINED_OUT)
-
-    type: Literal["joined"] = "joined"
-    room: str
-    epoch: str
-    seq: int
-    owner: str
-    you: YouOut
-    members: list[MemberOut]
-    recent: list[RecentOut]
-    history: list[MessageOut]
-    recovered: bool
-    ref: Ref | None = None
-
-
-class LeftOut(_ServerModel):
-    """You are no longer in the room."""
-
-    model_config = examples.config(*examples.LEFT_OUT)
-
-    type: Literal["left"] = "left"
-    room: str
-    reason: domain.LeaveReason
-    ref: Ref | None = None
-
-
-class SystemOut(_ServerModel):
-    """A server notice to a room (or to everyone); clients cannot send this type."""
-
-    model_config = examples.config(*examples.SYSTEM_OUT)
-
-    type: Literal["system"] = "system"
-    room: str | None = None
-    event: domain.SystemEventKind
-    text: str
-    data: dict[str, Any] = Field(default_factory=dict)
-    ts: Timestamp
-
-
-class PresenceOut(_ServerModel):
-    """A member's presence in a room changed (online, away, offline)."""
-
-    model_config = examples.config(*examples.PRESENCE_OUT)
-
-    type: Literal["presence"] = "presence"
-    room: str
-    name: str
-    status: domain.PresenceStatus
-    last_seen: Timestamp
-
-
-class TypingOut(_ServerModel):
-    """Someone in the room is typing; the indicator expires after `ttl_ms` unless refreshed."""
-
-    model_config = examples.config(*examples.TYPING_OUT)
-
-    type: Literal["typing"] = "typing"
-    room: str
-    name: str
-    ttl_ms: int
-
-
-class HistoryOut(_ServerModel):
-    """Reply to history: a page of messages, oldest first."""
-
-    model_config = examples.config(*examples.HISTORY_OUT)
-
-    type: Literal["history"] = "history"
-    room: str
-    messages: list[MessageOut]
-    has_more: bool
-    ref: Ref | None = None
-
-
-class KickedOut(_ServerModel):
-    """You were kicked from the room by its owner (a `left` follows)."""
-
-    model_config = examples.config(*examples.KICKED_OUT)
-
-    type: Literal["kicked"] = "kicked"
-    room: str
-    by: str
-    reason: str | None = None
-    retry_after_ms: int | None = None
-
-
-class BannedOut(_ServerModel):
-    """You were banned from the room until it is deleted (a `left` follows)."""
-
-    model_config = examples.config(*examples.BANNED_OUT)
-
-    type: Literal["banned"] = "banned"
-    room: str
-    by: str
-    reason: str | None = None
-
-
-class UploadUrlOut(_ServerModel):
+class UploadUrlOut(ServerModel):
     """Reply to attach: PUT the file's bytes to `url` before `expires_at`, with the declared
     Content-Type, then `send` with `attachment: id`."""
 
@@ -248,7 +111,7 @@ class ErrorDetail(BaseModel):
     message: str
 
 
-class ErrorOut(_ServerModel):
+class ErrorOut(ServerModel):
     """A denial: nothing changed; the connection stays open unless a close follows."""
 
     model_config = examples.config(*examples.ERROR_OUT)
@@ -262,7 +125,7 @@ class ErrorOut(_ServerModel):
     details: list[ErrorDetail] | None = None
 
 
-class PongOut(_ServerModel):
+class PongOut(ServerModel):
     """Reply to ping, with the server's clock."""
 
     model_config = examples.config(*examples.PONG_OUT)

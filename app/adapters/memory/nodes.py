@@ -3,7 +3,8 @@ that the contract suite (and tests that play several nodes on one store) can rel
 
 from __future__ import annotations
 
-from app.adapters.memory import MemoryHistoryStore, MemoryRoomStore
+from app.adapters.memory.history import MemoryHistoryStore
+from app.adapters.memory.rooms import MemoryRoomStore
 from app.domain.model import LeaveChange
 from app.ports import NodeMembership
 

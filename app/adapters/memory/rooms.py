@@ -1,8 +1,4 @@
-"""In-memory adapters: the default for one node, and the fakes the tests use.
-
-Each method runs without awaiting anything, so on one event loop every call is atomic, the
-same guarantee the Redis adapter gets from Lua scripts.
-"""
+"""The in-memory RoomStore (with the per-node index MemoryNodeRegistry reads)."""
 
 from __future__ import annotations
 
@@ -13,14 +9,10 @@ from collections.abc import Callable
 from sortedcontainers import SortedList
 
 from app.domain import refusals
-from app.domain.events import Envelope, Presence, PresenceStatus
-from app.domain.history import History, Message, MessageDraft
 from app.domain.model import LeaveChange, Member, Room
 from app.ports import (
-    Deliver,
     JoinOutcome,
     NodeMembership,
-    OnGap,
     PresenceChange,
     RoomListing,
     RoomSnapshot,
@@ -213,109 +205,3 @@ class MemoryRoomStore:
 
     async def count(self) -> int:
         return len(self._rooms)
-
-
-class MemoryHistoryStore:
-    def __init__(self, *, size: int) -> None:
-        self._size = size
-        self._histories: dict[str, History] = {}
-
-    def _history(self, room: str) -> History:
-        history = self._histories.get(room)
-        if history is None:
-            history = self._histories[room] = History(self._size)
-        return history
-
-    def append_draft(self, draft: MessageDraft) -> Message:
-        """Number and keep a draft (for MemoryBroker.publish_message)."""
-        history = self._history(draft.room)
-        message = draft.numbered(history.next_seq())
-        history.append(message)
-        return message
-
-    async def latest_seq(self, room: str) -> int:
-        history = self._histories.get(room)
-        return 0 if history is None else history.seq
-
-    async def latest(self, room: str, limit: int | None = None) -> list[Message]:
-        history = self._histories.get(room)
-        return [] if history is None else history.latest(limit)
-
-    async def since(self, room: str, seq: int) -> list[Message] | None:
-        history = self._histories.get(room)
-        if history is None:
-            return [] if seq == 0 else None
-        return history.since(seq)
-
-    async def before(self, room: str, seq: int | None, limit: int) -> tuple[list[Message], bool]:
-        history = self._histories.get(room)
-        return ([], False) if history is None else history.before(seq, limit)
-
-    async def last_message_at(self, room: str) -> float | None:
-        history = self._histories.get(room)
-        return None if history is None else history.last_message_at
-
-    async def drop(self, room: str) -> None:
-        self._histories.pop(room, None)
-
-
-class MemoryBroker:
-    """One node: a published envelope is delivered at once, on the publisher's turn, so
-    nothing can be missed and subscriptions need no bookkeeping."""
-
-    def __init__(self, history: MemoryHistoryStore, rooms: MemoryRoomStore) -> None:
-        # Where publish_message numbers and keeps messages, and records the author's activity.
-        self._history = history
-        self._rooms = rooms
-        self._deliver: Deliver | None = None
-
-    async def start(self, deliver: Deliver, on_gap: OnGap | None = None) -> None:
-        self._deliver = deliver
-
-    async def publish(self, envelope: Envelope) -> None:
-        if self._deliver is None:
-            raise RuntimeError("broker not started")
-        self._deliver(envelope)
-
-    async def publish_message(
-        self,
-        draft: MessageDraft,
-        *,
-        reply_conn: str | None,
-        reply_ref: str | None,
-        accepted_at: float,
-        author_key: str | None = None,
-    ) -> Message:
-        deliver = self._deliver
-        if deliver is None:
-            raise RuntimeError("broker not started")
-        room = draft.room
-        if author_key is not None:
-            back = self._rooms.touch_now(room, author_key, now=draft.ts, sent_message=True)
-            if back is None:
-                raise refusals.not_in_room(room)
-            if back:
-                online = Presence(
-                    room=room, name=draft.author, status=PresenceStatus.ONLINE, last_seen=draft.ts
-                )
-                deliver(Envelope(room=room, event=online, accepted_at=accepted_at))
-        message = self._history.append_draft(draft)
-        deliver(
-            Envelope(
-                room=room,
-                event=message,
-                reply_conn=reply_conn,
-                reply_ref=reply_ref,
-                accepted_at=accepted_at,
-            )
-        )
-        return message
-
-    async def subscribe(self, room: str) -> None:
-        pass
-
-    async def unsubscribe(self, room: str) -> None:
-        pass
-
-    async def close(self) -> None:
-        self._deliver = None
