@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Generate the client artefacts from the AsyncAPI document into OUT (default: clients).
-# `task schema` runs it on clients/; tests/contract/test_clients.py runs it on a temp dir and
+# `task schema` runs it on clients/; tests/protocol/test_clients.py runs it on a temp dir and
 # compares, so the committed outputs can never drift from the document.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

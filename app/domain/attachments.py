@@ -40,7 +40,7 @@ _REPLACED = frozenset('"<>|*?:')
 @dataclass(frozen=True, slots=True)
 class Attachment:
     """A file a message carries. `url` is signed and expires, so it is filled in each time the
-    message is sent to a client (app/services/attachments.py), not stored."""
+    message is sent to a client (app/services/chat/attachments.py), not stored."""
 
     id: str
     name: str

@@ -1,7 +1,7 @@
 """What the chat core says: broadcasts to a room and direct replies to one connection.
 
 Plain frozen dataclasses, named after the wire events they become. The web edge turns each
-into its pydantic wire model (app/web/wire.py) and encodes it once per broadcast.
+into its pydantic wire model (app/web/wire/) and encodes it once per broadcast.
 """
 
 from __future__ import annotations
