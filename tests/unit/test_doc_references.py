@@ -71,7 +71,7 @@ def test_a_broken_link_and_a_missing_path_are_seen() -> None:
     page = ROOT / "docs" / "_probe_.md"
     missing = "app/" + "nothing/here.py"  # split so that this file does not cite it
     refs = _references_in(page, f"see [x](nowhere.md) and `{missing}`")
-    assert {"docs/nowhere.md", missing} <= refs
+    assert {"docs/" + "nowhere.md", missing} <= refs
 
 
 def test_the_scan_sees_the_docs() -> None:
