@@ -21,7 +21,8 @@
 // the uploaded file the next `send` carries; `uploads` maps an `attach` ref to its File.
 // The page's CSP allows scripts, styles, images and connections from this origin only.
 // Private rooms and invite links (the room bar, `?room=R&invite=T`): private.js; a room's
-// `private` comes from `joined` and the privacy notices, `invite` is the owner's last link.
+// `private` comes from `joined` and the privacy notices, `invite` is the owner's last link,
+// `inviteToken` the invite we joined with (sent again when re-joining after a reconnect).
 
 /** @typedef {import("../clients/typescript/parrotchat").ServerEvent} ServerEvent */
 /** @typedef {import("../clients/typescript/parrotchat").MessageOut} MessageOut */
@@ -130,9 +131,15 @@ function onClose(ws, code) {
 function joinRoom(name, resume, options = {}) {
   const event = { type: "join", room: name };
   if (resume && resume.epoch) Object.assign(event, { since: resume.lastSeq, epoch: resume.epoch });
-  if (options.private) event.private = true;
-  if (options.invite) event.invite = options.invite;
-  if (send(event, resume ? "rejoin" : "join") && !resume) asked.set(name, { private: !!options.private });
+  // A re-join after a reconnect asks again for what the room was (should it have to be
+  // created again) and carries the invite we got in with (a private room wants one again).
+  const wantsPrivate = resume ? resume.private : options.private;
+  const invite = resume ? resume.inviteToken : options.invite;
+  if (wantsPrivate) event.private = true;
+  if (invite) event.invite = invite;
+  if (send(event, resume ? "rejoin" : "join") && !resume) {
+    asked.set(name, { private: !!options.private, invite: options.invite || "" });
+  }
 }
 
 /** Join with the invite link the page was opened with; it leaves the address bar now. */
@@ -192,6 +199,7 @@ const handlers = {
       addSystemLine(room, `#${e.room} already existed as a public room, so it stays public.`);
     }
     if (fresh && wanted) /** @type {HTMLInputElement} */ ($("room-private")).checked = false;
+    if (wanted && wanted.invite) room.inviteToken = wanted.invite;
     room.members = new Map();
     for (const r of e.recent || []) room.members.set(r.name, { owner: false, status: "offline" });
     for (const m of e.members) room.members.set(m.name, { owner: m.owner, status: "online" });
@@ -383,7 +391,7 @@ function addRoom(name) {
   $("logs").append(log);
   const room = {
     name, log, epoch: "", lastSeq: 0, owner: "", members: new Map(), typing: new Map(), unread: 0,
-    private: false, invite: null, toolError: "",
+    private: false, invite: null, inviteToken: "", toolError: "",
   };
   rooms.set(name, room);
   return room;
