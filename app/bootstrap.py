@@ -49,8 +49,9 @@ from app.ports import (
     UploadStore,
 )
 from app.services.auth import Authenticator, AuthMode
-from app.services.chat import ChatContext, ChatLimits, ChatService
+from app.services.chat import ChatContext, ChatLimits, ChatService, InviteLimits
 from app.services.chat.attachments import AttachmentLimits, AttachmentLinks, Attachments
+from app.services.chat.privacy import Privacy
 from app.services.connections import Connections
 from app.services.hub import Encoder, Hub
 from app.services.node import Node
@@ -179,7 +180,8 @@ def build(
     tracer = otel.tracer_for(tracer_provider)
     auth = _authenticator(settings, token_verifier)
     uploads = uploads or _upload_store(settings)
-    links = AttachmentLinks(_signer(settings), clock, download_ttl_s=settings.download_url_ttl_s)
+    signer = _signer(settings)
+    links = AttachmentLinks(signer, clock, download_ttl_s=settings.download_url_ttl_s)
     # Every frame a message goes out in carries a freshly signed download URL.
     hub = Hub(
         links.encoder(encode),
@@ -234,6 +236,15 @@ def build(
         ),
         auth=auth,
         attachments=attachments,
+        privacy=Privacy(
+            context,
+            signer=signer,
+            limits=InviteLimits(
+                ttl_s=settings.invite_ttl_s,
+                max_ttl_s=settings.invite_max_ttl_s,
+                max_uses=settings.invite_max_uses,
+            ),
+        ),
     )
     hub.on_evicted = chat.membership.forget_room
     connections = Connections(
@@ -268,7 +279,7 @@ def build(
         close_tracing=functools.partial(otel.shutdown, tracer_provider),
         hub=hub,
         chat=chat,
-        queries=RoomQueries(rooms=rooms, history=history, clock=clock),
+        queries=RoomQueries(rooms=rooms, history=history, clock=clock, signer=signer, auth=auth),
         connections=connections,
         nodes=store.nodes,
         node=node,
@@ -303,8 +314,8 @@ def _signer(settings: Settings) -> Signer:
     if not key:
         # Fine for one process; signed URLs then die with it and no other process accepts them.
         log.warning(
-            "PARROT_SECRET_KEY is not set: signing URLs with a random key for this process "
-            "only (set it when running several processes or across restarts)"
+            "PARROT_SECRET_KEY is not set: signing URLs and invites with a random key for "
+            "this process only (set it when running several processes or across restarts)"
         )
         key = secrets.token_bytes(MIN_KEY_BYTES)
     try:

@@ -163,6 +163,21 @@ class Settings(BaseSettings):
     )
     upload_url_ttl_s: float = Field(300.0, gt=0, description="Lifetime of an upload URL.")
     download_url_ttl_s: float = Field(3600.0, gt=0, description="Lifetime of a download URL.")
+    # Private rooms (decision record 0025); the maxima may lower the protocol's ceilings
+    # (7 days, 1000 uses), not raise them.
+    invite_ttl_s: int = Field(3600, ge=60, description="Lifetime of an invite by default.")
+    invite_max_ttl_s: int = Field(
+        604_800, ge=60, le=604_800, description="The longest lifetime an owner may ask for."
+    )
+    invite_max_uses: int = Field(
+        1000, ge=1, le=1000, description="The most joins one invite may admit."
+    )
+
+    @model_validator(mode="after")
+    def _invite_ttl_within_max(self) -> Settings:
+        if self.invite_ttl_s > self.invite_max_ttl_s:
+            raise ValueError("PARROT_INVITE_TTL_S may not exceed PARROT_INVITE_MAX_TTL_S")
+        return self
 
     @model_validator(mode="after")
     def _ttl_outlives_heartbeats(self) -> Settings:

@@ -87,7 +87,11 @@ class JwtVerifier:
         if not isinstance(sub, str) or not 0 < len(sub) <= MAX_SUB_CHARS or not sub.isprintable():
             raise TokenRejected("the token's sub claim is not a usable user id")
         name = claims.get(self._name_claim)
-        return Identity(sub=sub, name=name if isinstance(name, str) else None)
+        exp = claims.get("exp")
+        expires_at = float(exp) + self._leeway_s if isinstance(exp, int | float) else None
+        return Identity(
+            sub=sub, name=name if isinstance(name, str) else None, expires_at=expires_at
+        )
 
     def _decode(self, token: str, key: VerificationKey) -> dict[str, Any]:
         required = ["exp", "iat", "sub"] + (["iss"] if self._issuer else [])

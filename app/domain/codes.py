@@ -177,7 +177,8 @@ class ErrorCode(StrEnum):
     AUTH_FAILED = (
         "auth_failed",
         ErrorInfo(
-            "The `token` was refused (or the server requires one); a 1008 close follows.",
+            "The `token` was refused (or the server requires one), or it expired during the "
+            "session; a 1008 close follows.",
             http_status=401,
             closes_with=CloseCode.POLICY,
         ),
@@ -221,7 +222,10 @@ class ErrorCode(StrEnum):
         ),
     )
     RATE_LIMITED = "rate_limited", ErrorInfo("Too many events; retry after `retry_after_ms`.")
-    NOT_OWNER = "not_owner", ErrorInfo("Only the room's owner may kick or ban.")
+    NOT_OWNER = (
+        "not_owner",
+        ErrorInfo("Only the room's owner may kick, ban, `invite` or `set_private`."),
+    )
     MEMBER_NOT_FOUND = "member_not_found", ErrorInfo("No member of that name in the room.")
     CANNOT_TARGET_SELF = "cannot_target_self", ErrorInfo("The owner cannot kick or ban themself.")
     SERVER_FULL = (
@@ -313,6 +317,19 @@ class ErrorCode(StrEnum):
             http_status=403,
         ),
     )
+    INVITE_REQUIRED = (
+        "invite_required",
+        ErrorInfo("The room is private and the `join` carried no `invite`."),
+    )
+    INVITE_INVALID = (
+        "invite_invalid",
+        ErrorInfo(
+            "The invite is malformed, its signature does not match, or it is for another room "
+            "or an earlier room of that name (another epoch)."
+        ),
+    )
+    INVITE_EXPIRED = "invite_expired", ErrorInfo("The invite is past its `expires_at`.")
+    INVITE_USED = "invite_used", ErrorInfo("Every use of the invite is spent.")
     SERVICE_UNAVAILABLE = (
         "service_unavailable",
         ErrorInfo(

@@ -25,6 +25,8 @@ class SystemEventKind(StrEnum):
     # deleted when its last member has left, so nobody is there to be told).
     ROOM_CLOSED = "room_closed"
     SERVER_SHUTDOWN = "server_shutdown"
+    # The owner made the room private (invites needed) or public again (`set_private`).
+    PRIVATE = "private"
 
 
 class PresenceStatus(StrEnum):
@@ -117,6 +119,8 @@ class Joined:
     recent: list[RecentView]
     history: list[Message]
     recovered: bool
+    private: bool = False
+    """True when joining needs an invite (docs/protocol.md, `join`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +180,17 @@ class UploadUrl:
 
 
 @dataclass(frozen=True, slots=True)
+class Invitation:
+    """Reply to `invite` (the owner only): a token for `join{invite}` and the link path."""
+
+    room: str
+    token: str
+    expires_at: float
+    uses: int
+    url_path: str
+
+
+@dataclass(frozen=True, slots=True)
 class Eviction:
     """A member was removed by the owner: their node tells them and forgets the room."""
 
@@ -189,7 +204,17 @@ RoomEvent = Message | SystemNotice | Presence | Typing | Eviction
 """Events published to a room (an Eviction reaches only its target)."""
 
 ServerEvent = (
-    RoomEvent | Welcome | Joined | Left | HistoryPage | Kicked | Banned | Pong | Error | UploadUrl
+    RoomEvent
+    | Welcome
+    | Joined
+    | Left
+    | HistoryPage
+    | Kicked
+    | Banned
+    | Pong
+    | Error
+    | UploadUrl
+    | Invitation
 )
 """Everything a connection can be sent."""
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from app.domain import refusals
+from app.domain import invites, refusals
+from app.domain.invites import InviteProof
 from app.domain.timefmt import ceil_ms
 
 RECENT_DEPARTURE_S = 600.0
@@ -38,6 +39,18 @@ class Member:
     # The node whose connection this is: when that node dies, the survivors remove the
     # member (NodeRegistry.reap). Empty on a single node.
     node_id: str = ""
+    # The verified token's `sub` (None for a guest): bans and kick cooldowns bind to it too.
+    sub: str | None = None
+
+    @property
+    def exclusion_keys(self) -> tuple[str, ...]:
+        """What a ban or cooldown of this member is recorded under: the name key, and
+        `sub:<sub>` for an authenticated user (names cannot hold `:`, so they never clash)."""
+        return (self.key,) if self.sub is None else (self.key, sub_key(self.sub))
+
+
+def sub_key(sub: str) -> str:
+    return f"sub:{sub}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +88,9 @@ class Room:
     bans_by_conn: dict[str, None] = field(default_factory=dict)
     cooldown_by_key: dict[str, float] = field(default_factory=dict)
     cooldown_by_conn: dict[str, float] = field(default_factory=dict)
+    # Only invited joiners get in (docs/decisions/0025); invite id -> (uses spent, expiry).
+    private: bool = False
+    invite_uses: dict[str, tuple[int, int]] = field(default_factory=dict)
     _typing: dict[str, _Typing] = field(default_factory=dict)
 
     # --- queries -----------------------------------------------------------------------
@@ -98,22 +114,49 @@ class Room:
 
     # --- membership --------------------------------------------------------------------
 
-    def admit(self, member: Member, now: float) -> None:
-        """Add `member`, or raise when the room, a ban or a cooldown refuses them."""
+    def admit(self, member: Member, now: float, invite: InviteProof | None = None) -> None:
+        """Add `member`, or raise when the room, its invite rule, a ban or a cooldown refuses
+        them. A private room checks the invite first (so nothing else about it is told to
+        someone without one) and spends one of its uses only when the member is admitted."""
         key = member.key
+        spent = 0
+        if self.private:
+            self._prune_invites(now)
+            claim = invite.claim if invite is not None else None
+            spent = self.invite_uses.get(claim.id, (0, 0))[0] if claim is not None else 0
+            refused = invites.admission_refusal(
+                self.name, invite, epoch=self.epoch, used_count=spent
+            )
+            if refused is not None:
+                raise refused
         if key in self.members:
             raise refusals.name_taken(self.name, member.name)
-        if key in self.bans_by_key or member.conn_id in self.bans_by_conn:
+        exclusions = member.exclusion_keys
+        if any(k in self.bans_by_key for k in exclusions) or member.conn_id in self.bans_by_conn:
             raise refusals.banned(self.name)
         until = max(
-            self.cooldown_by_key.get(key, 0.0), self.cooldown_by_conn.get(member.conn_id, 0.0)
+            [self.cooldown_by_key.get(k, 0.0) for k in exclusions]
+            + [self.cooldown_by_conn.get(member.conn_id, 0.0)]
         )
         if until > now:
             raise refusals.kicked(self.name, ceil_ms(until - now))
         if len(self.members) >= self.capacity:
             raise refusals.room_full(self.name, self.capacity)
+        if self.private and invite is not None and invite.claim is not None:
+            self.invite_uses[invite.claim.id] = (spent + 1, invite.claim.expires_at)
         self.members[key] = member
         self.departures.pop(key, None)
+
+    def set_private(self, actor_key: str, private: bool) -> None:
+        """The owner makes the room private (invites needed from now on) or public again."""
+        owner = self.owner
+        if owner is None or owner.key != actor_key:
+            raise refusals.not_owner(self.name)
+        self.private = private
+
+    def _prune_invites(self, now: float) -> None:
+        for invite_id in [i for i, (_, exp) in self.invite_uses.items() if exp <= now]:
+            del self.invite_uses[invite_id]
 
     def remove(self, key: str, now: float) -> LeaveChange | None:
         """Remove a member; None when they were not in the room."""
@@ -166,7 +209,7 @@ class Room:
         self, actor_key: str, target_key: str, now: float, *, ban: bool, cooldown_s: float
     ) -> tuple[Member, LeaveChange]:
         """The owner removes a member: banned until the room is deleted, or kept out for
-        `cooldown_s` by name key and by connection."""
+        `cooldown_s` by name key (and `sub:<sub>` when authenticated) and by connection."""
         owner = self.owner
         if owner is None or owner.key != actor_key:
             raise refusals.not_owner(self.name)
@@ -176,11 +219,13 @@ class Room:
         if target is None:
             raise refusals.member_not_found(self.name)
         if ban:
-            _remember(self.bans_by_key, target_key, None)
+            for k in target.exclusion_keys:
+                _remember(self.bans_by_key, k, None)
             _remember(self.bans_by_conn, target.conn_id, None)
         else:
             until = now + cooldown_s
-            _remember(self.cooldown_by_key, target_key, until)
+            for k in target.exclusion_keys:
+                _remember(self.cooldown_by_key, k, until)
             _remember(self.cooldown_by_conn, target.conn_id, until)
         change = self.remove(target_key, now)
         assert change is not None  # the target was a member a line ago
@@ -207,6 +252,7 @@ class Room:
         for key in [k for k, t in self._typing.items() if t.expires_at <= now]:
             del self._typing[key]
         self._prune_departures(now)
+        self._prune_invites(now)
         for cooldowns in (self.cooldown_by_key, self.cooldown_by_conn):
             for k in [k for k, until in cooldowns.items() if until <= now]:
                 del cooldowns[k]

@@ -52,6 +52,15 @@ def member_evicted(room: str, name: str, by: str, now: float, *, ban: bool) -> S
     return _notice(kind, f"{name} was {verb} by {by}", now, room, name=name, by=by)
 
 
+def privacy_changed(room: str, private: bool, by: str, now: float) -> SystemNotice:
+    text = (
+        f"{by} made the room private: joining needs an invite"
+        if private
+        else f"{by} made the room public"
+    )
+    return _notice(SystemEventKind.PRIVATE, text, now, room, private=private, by=by)
+
+
 def server_shutdown(now: float, reconnect_after_ms: int) -> SystemNotice:
     return _notice(
         SystemEventKind.SERVER_SHUTDOWN,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 
@@ -14,6 +14,10 @@ class Identity:
     """The stable user id (the token's `sub`)."""
     name: str | None
     """The display name the token carries, if any (docs/protocol.md, `hello`)."""
+    # Not part of who the token names (two tokens of one user are the same identity).
+    expires_at: float | None = field(default=None, compare=False)
+    """When the token stops verifying (its `exp` plus the allowed leeway), Unix seconds; the
+    session is closed then."""
 
 
 class TokenRejected(Exception):

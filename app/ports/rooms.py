@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from app.domain.invites import InviteProof
 from app.domain.model import Departure, LeaveChange, Member
 
 
@@ -19,6 +20,7 @@ class RoomSnapshot:
     members: list[Member]
     recent: list[Departure]
     typing: list[str]  # in no particular order
+    private: bool = False
 
     @property
     def owner(self) -> str | None:
@@ -50,8 +52,26 @@ class PresenceChange:
 class RoomStore(Protocol):
     """Rooms and their membership; a room exists while it has members."""
 
-    async def join(self, room: str, member: Member, *, capacity: int, now: float) -> JoinOutcome:
-        """Admit `member`, creating the room (new epoch) if needed; raise ChatError if refused."""
+    async def join(
+        self,
+        room: str,
+        member: Member,
+        *,
+        capacity: int,
+        now: float,
+        private: bool = False,
+        invite: InviteProof | None = None,
+    ) -> JoinOutcome:
+        """Admit `member`, creating the room (new epoch; private when `private`) if needed;
+        raise ChatError if refused. A private room needs `invite`: its epoch and use count
+        are checked and one use spent in the same atomic step, only when the member is
+        admitted (invites.admission_refusal, then Room.admit's refusals). A public room
+        ignores `invite`, an existing room `private`."""
+        ...
+
+    async def set_private(self, room: str, actor_key: str, private: bool, *, now: float) -> None:
+        """The owner makes the room private or public (NOT_IN_ROOM when it does not exist,
+        NOT_OWNER unless `actor_key` owns it). A private room leaves the listing."""
         ...
 
     async def leave(self, room: str, key: str, *, now: float) -> LeaveChange | None:
@@ -76,13 +96,13 @@ class RoomStore(Protocol):
         ...
 
     async def list_rooms(self, *, limit: int, offset: int) -> tuple[list[RoomListing], int]:
-        """A page of rooms busiest first (members desc, then last message desc, a room
-        without messages last, then name asc), and how many rooms exist. Served from an
+        """A page of public rooms busiest first (members desc, then last message desc, a room
+        without messages last, then name asc), and how many public rooms exist. Served from an
         index kept as rooms change: O(limit + log n), not a sort per call."""
         ...
 
     async def count(self) -> int:
-        """How many rooms exist."""
+        """How many rooms exist (private ones too)."""
         ...
 
     async def touch(self, room: str, key: str, *, now: float, sent_message: bool = False) -> bool:

@@ -6,7 +6,12 @@ the metrics), runs its reader and writer until either ends, watches its two time
 deadline, 1008, and the idle timeout, `idle_timeout` then 4000), answers denials (closing the
 connection when the code's row says so, or when the abuse budget is used up), and tears it
 down once (leaving every room, the final `session closed` log line, the close metric). The
-graceful drain goes through here too, so it never reaches into sessions itself.
+graceful drain goes through here too, so it never reaches into sessions itself. An
+authenticated session is closed when its token expires (`auth_failed`, then 1008), on the same
+one timer.
+
+A little over ~300 lines on purpose: the timers belong with the life they end, and this module
+is that life's one owner.
 """
 
 from __future__ import annotations
@@ -98,6 +103,7 @@ class Connections:
         self.draining = False
         # Set by the node (app/services/node.py): a client event found the store down.
         self.on_store_failure: Callable[[], None] = lambda: None
+        chat.sessions.on_token_expiry = self._token_expires_in
         metrics.watch_outboxes(self.outbox_depths)
 
     def __len__(self) -> int:
@@ -138,6 +144,7 @@ class Connections:
                 peer,
                 ChatError(ErrorCode.IDLE_TIMEOUT, "closing an idle connection; reconnect to chat"),
             ),
+            expired=lambda: self._token_expired(peer),
         )
         try:
             await read()
@@ -190,6 +197,15 @@ class Connections:
                 peer.close(CloseCode.RESYNC, reason)
                 sent += 1
         return sent
+
+    def _token_expires_in(self, conn_id: str, seconds: float | None) -> None:
+        """After a `hello`: an authenticated session ends when its token expires."""
+        timers = self._timers.get(conn_id)
+        if timers is not None:
+            timers.expire_in(seconds)
+
+    def _token_expired(self, peer: Peer) -> None:
+        self.deny(peer, ChatError(ErrorCode.AUTH_FAILED, "token expired"))
 
     def _hello_missed(self, peer: Peer) -> None:
         session = self._chat.sessions.get(peer.id)
@@ -253,8 +269,8 @@ class Connections:
 
 
 class _Timers:
-    """The hello deadline and the idle timeout of one connection, on one loop timer (always
-    set for the nearer of the two)."""
+    """The hello deadline, the idle timeout and the token's expiry of one connection, on one
+    loop timer (always set for the nearest of them)."""
 
     def __init__(
         self,
@@ -264,25 +280,42 @@ class _Timers:
         idle_timeout_s: float,
         hello_missed: Callable[[], None],
         idle: Callable[[], None],
+        expired: Callable[[], None],
     ) -> None:
         self.loop = loop
         self._idle_timeout_s = idle_timeout_s
         self._hello_missed: Callable[[], None] | None = hello_missed
         self._on_idle = idle
+        self._on_expired = expired
+        self._expires_at: float | None = None
         self.last_activity = started = loop.time()
         self._hello_at = started + hello_timeout_s
         self._timer = loop.call_at(min(self._hello_at, started + idle_timeout_s), self._check)
+
+    def expire_in(self, seconds: float | None) -> None:
+        """The session's token expires in `seconds` (None: it has no expiry any more)."""
+        self._expires_at = None if seconds is None else self.loop.time() + max(seconds, 0.0)
+        self._timer.cancel()
+        self._check()
 
     def _check(self) -> None:
         now = self.loop.time()
         if self._hello_missed is not None and now >= self._hello_at:
             hello_missed, self._hello_missed = self._hello_missed, None
             hello_missed()
+        if self._expires_at is not None and now >= self._expires_at:
+            self._expires_at = None
+            self._on_expired()
+            return
         idle_at = self.last_activity + self._idle_timeout_s
         if now >= idle_at:
             self._on_idle()
             return
-        due = idle_at if self._hello_missed is None else min(idle_at, self._hello_at)
+        due = min(
+            at
+            for at in (idle_at, self._hello_at if self._hello_missed else None, self._expires_at)
+            if at is not None
+        )
         self._timer = self.loop.call_at(due, self._check)
 
     def cancel(self) -> None:

@@ -1,11 +1,19 @@
-"""RoomQueries: read-only views of rooms for the REST API."""
+"""RoomQueries: read-only views of rooms for the REST API.
+
+A private room is not listed, and its stats are told only to a request with proof (an invite
+valid for it now, or a token whose `sub` is a member); to anyone else it does not exist, with
+the very answer of a room that does not (docs/decisions/0025)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.domain import invites
+from app.domain.errors import ChatError
 from app.domain.policies.names import normalize_room_name
-from app.ports import Clock, HistoryStore, RoomStore
+from app.domain.signing import Signer
+from app.ports import Clock, HistoryStore, RoomSnapshot, RoomStore
+from app.services.auth import Authenticator
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,10 +38,20 @@ class RoomStats:
 
 
 class RoomQueries:
-    def __init__(self, *, rooms: RoomStore, history: HistoryStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        rooms: RoomStore,
+        history: HistoryStore,
+        clock: Clock,
+        signer: Signer,
+        auth: Authenticator,
+    ) -> None:
         self._rooms = rooms
         self._history = history
         self._clock = clock
+        self._signer = signer
+        self._auth = auth
 
     async def list_rooms(self, *, limit: int, offset: int) -> tuple[list[RoomSummary], int]:
         """Rooms busiest first (most members, then most recent message, then name), one
@@ -50,11 +68,17 @@ class RoomQueries:
         ]
         return summaries, total
 
-    async def room_stats(self, name: str) -> RoomStats | None:
-        """Stats of one room; None when it does not exist. Raises ChatError for a bad name."""
+    async def room_stats(
+        self, name: str, *, invite: str | None = None, bearer: str | None = None
+    ) -> RoomStats | None:
+        """Stats of one room; None when it does not exist, or is private and the request
+        proves nothing (`invite`, a token; `bearer`, a JWT). Raises ChatError for a bad name."""
         room = normalize_room_name(name)
-        snapshot = await self._rooms.snapshot(room, now=self._clock.now())
+        now = self._clock.now()
+        snapshot = await self._rooms.snapshot(room, now=now)
         if snapshot is None:
+            return None
+        if snapshot.private and not self._may_see(snapshot, invite, bearer, now):
             return None
         return RoomStats(
             name=snapshot.name,
@@ -67,3 +91,25 @@ class RoomQueries:
             history_size=len(await self._history.latest(room)),
             typing=len(snapshot.typing),
         )
+
+    def _may_see(
+        self, snapshot: RoomSnapshot, invite: str | None, bearer: str | None, now: float
+    ) -> bool:
+        """Proof of an invite valid now (for this room and epoch; looking spends no use) or
+        of membership (the bearer token's `sub` is a member's)."""
+        if invite is not None:
+            try:
+                invites.verify(
+                    self._signer, invite, room=snapshot.name, now=now, epoch=snapshot.epoch
+                )
+                return True
+            except ChatError:
+                pass
+        if bearer is not None:
+            try:
+                identity = self._auth.identify(bearer)
+            except ChatError:
+                return False
+            if identity is not None:
+                return any(m.sub == identity.sub for m in snapshot.members)
+        return False

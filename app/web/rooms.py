@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.domain.codes import ErrorCode
@@ -66,7 +66,7 @@ class RoomList(BaseModel):
     )
 
     rooms: list[RoomItem]
-    total: int = Field(description="How many rooms exist (before limit/offset).")
+    total: int = Field(description="How many public rooms exist (before limit/offset).")
 
 
 class RoomStatsOut(BaseModel):
@@ -122,8 +122,8 @@ async def list_rooms(
     limit: int = Query(50, ge=1, le=200, description="Page size."),
     offset: int = Query(0, ge=0, description="Rooms to skip."),
 ) -> RoomList:
-    """Every room that exists now (rooms vanish when their last member leaves), ordered by
-    member count, then most recent message."""
+    """Every public room that exists now (rooms vanish when their last member leaves; private
+    rooms are never listed nor counted), ordered by member count, then most recent message."""
     rooms, total = await container.queries.list_rooms(limit=limit, offset=offset)
     return RoomList(
         rooms=[RoomItem.model_validate(r, from_attributes=True) for r in rooms], total=total
@@ -137,7 +137,8 @@ async def list_rooms(
     responses={
         404: {
             "model": ErrorBody,
-            "description": "No such room (rooms exist only while someone is in them).",
+            "description": "No such room (rooms exist only while someone is in them), or a "
+            "private room without proof.",
             "content": {
                 "application/json": {
                     "example": {"code": "room_not_found", "reason": "no room named 'lobby' exists"}
@@ -156,9 +157,25 @@ async def list_rooms(
         },
     },
 )
-async def get_room(name: RoomName, container: ContainerDep) -> RoomStatsOut:
-    """Members, owner, message counts and activity of one room."""
-    stats = await container.queries.room_stats(name)
+async def get_room(
+    name: RoomName,
+    container: ContainerDep,
+    invite: str | None = Query(
+        None,
+        description="An invite token of the room: proof that lets a private room be seen.",
+    ),
+    authorization: str | None = Header(
+        None,
+        description="`Bearer <jwt>` (when the server authenticates): a private room is seen "
+        "by its members.",
+    ),
+) -> RoomStatsOut:
+    """Members, owner, message counts and activity of one room. A private room answers 404,
+    exactly as a room that does not exist, unless the request proves an invite or
+    membership."""
+    scheme, _, credentials = (authorization or "").partition(" ")
+    bearer = credentials.strip() if scheme.lower() == "bearer" and credentials.strip() else None
+    stats = await container.queries.room_stats(name, invite=invite, bearer=bearer)
     if stats is None:
         raise ChatError(ErrorCode.ROOM_NOT_FOUND, f"no room named {name!r} exists")
     return RoomStatsOut.model_validate(stats, from_attributes=True)

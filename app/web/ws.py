@@ -162,7 +162,13 @@ async def _dispatch(chat: ChatService, conn_id: str, event: wire.ClientEvent) ->
             await chat.sessions.hello(conn_id, event.name, event.ref, token=event.token)
         case wire.Join():
             await chat.membership.join(
-                conn_id, event.room, since=event.since, epoch=event.epoch, ref=event.ref
+                conn_id,
+                event.room,
+                since=event.since,
+                epoch=event.epoch,
+                ref=event.ref,
+                private=bool(event.private),
+                invite=event.invite,
             )
         case wire.Leave():
             await chat.membership.leave(conn_id, event.room, event.ref)
@@ -183,6 +189,12 @@ async def _dispatch(chat: ChatService, conn_id: str, event: wire.ClientEvent) ->
             await chat.moderation.ban(conn_id, event.room, event.name, event.reason)
         case wire.Ping():
             await chat.sessions.ping(conn_id, event.ref)
+        case wire.InviteIn():
+            await chat.privacy.invite(
+                conn_id, event.room, ttl_s=event.ttl_s, uses=event.uses, ref=event.ref
+            )
+        case wire.SetPrivate():
+            await chat.privacy.set_private(conn_id, event.room, event.private)
         case wire.Attach():
             await chat.attachments.request(
                 conn_id,

@@ -121,6 +121,10 @@ class ErrorCode(
             "attachment_not_found",
             "url_expired",
             "url_invalid",
+            "invite_required",
+            "invite_invalid",
+            "invite_expired",
+            "invite_used",
             "service_unavailable",
         ]
     ]
@@ -164,6 +168,10 @@ class ErrorCode(
             "attachment_not_found",
             "url_expired",
             "url_invalid",
+            "invite_required",
+            "invite_invalid",
+            "invite_expired",
+            "invite_used",
             "service_unavailable",
         ],
         Field(title="ErrorCode"),
@@ -181,7 +189,7 @@ class ErrorCode(
     | `name_reserved` | The name (or a look-alike of it) is reserved: `system`, `admin`, `owner`, `server`, `parrot`, `parrotchat`, `moderator`, `root`. |
     | `name_taken` | Someone in the room already uses this name (or a look-alike). |
     | `rename_in_room` | `hello` again is allowed only while in no room. |
-    | `auth_failed` | The `token` was refused (or the server requires one); a 1008 close follows. |
+    | `auth_failed` | The `token` was refused (or the server requires one), or it expired during the session; a 1008 close follows. |
     | `room_invalid` | The room name does not fullmatch `^[a-z0-9-]{3,30}$`. |
     | `room_reserved` | The room name is reserved. |
     | `room_full` | The room has reached its member limit (`max_room_members`, 100 by default). |
@@ -195,7 +203,7 @@ class ErrorCode(
     | `message_too_long` | The text is longer than `max_message_chars` code points. |
     | `message_blocked` | The text contains a deny-listed term; nothing was sent (the term is not echoed). |
     | `rate_limited` | Too many events; retry after `retry_after_ms`. |
-    | `not_owner` | Only the room's owner may kick or ban. |
+    | `not_owner` | Only the room's owner may kick, ban, `invite` or `set_private`. |
     | `member_not_found` | No member of that name in the room. |
     | `cannot_target_self` | The owner cannot kick or ban themself. |
     | `server_full` | The server has no room for another connection; a 1013 close follows. |
@@ -210,6 +218,10 @@ class ErrorCode(
     | `attachment_not_found` | No such attachment in this room (never reserved, by another connection, or deleted with its room). |
     | `url_expired` | HTTP 403 body only: the signed upload or download URL has expired; ask for a new one. |
     | `url_invalid` | HTTP 403 body only: the URL's signature does not match (altered, or for another method or attachment). |
+    | `invite_required` | The room is private and the `join` carried no `invite`. |
+    | `invite_invalid` | The invite is malformed, its signature does not match, or it is for another room or an earlier room of that name (another epoch). |
+    | `invite_expired` | The invite is past its `expires_at`. |
+    | `invite_used` | Every use of the invite is spent. |
     | `service_unavailable` | The shared store (Redis) cannot be reached; the event may not have taken effect (a `send` was not accepted unless its `message` arrives). Retry later. |
     """
 
@@ -283,6 +295,58 @@ class HistoryIn(BaseModel):
     limit: Annotated[int | None, Field(ge=1, le=50, title="Limit")] = None
 
 
+class InviteIn(BaseModel):
+    """
+    Owner only: ask for an invite token to the room (reply `invite`).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
+    """
+    Copied into the direct reply.
+    """
+    type: Annotated[Literal["invite"], Field(title="Type")]
+    room: Annotated[str, Field(max_length=256, title="Room")]
+    ttl_s: Annotated[int | None, Field(ge=60, le=604800, title="Ttl S")] = None
+    """
+    Lifetime in seconds; default `PARROT_INVITE_TTL_S` (3600), at most `PARROT_INVITE_MAX_TTL_S` (7 days).
+    """
+    uses: Annotated[int | None, Field(ge=1, le=1000, title="Uses")] = None
+    """
+    Joins it admits; default 1 (single use), at most `PARROT_INVITE_MAX_USES` (1000).
+    """
+
+
+class InviteOut(BaseModel):
+    """
+    Reply to invite (the owner only): `token` goes into `join{invite}`; the web UI's link is
+    the server's origin followed by `url_path`.
+    """
+
+    type: Annotated[Literal["invite"], Field(title="Type")]
+    room: Annotated[str, Field(title="Room")]
+    token: Annotated[str, Field(title="Token")]
+    expires_at: Annotated[
+        AwareDatetime, Field(examples=["2026-11-29T07:02:46.878Z"], title="Expires At")
+    ]
+    """
+    RFC 3339, UTC, millisecond precision.
+    """
+    uses: Annotated[int, Field(title="Uses")]
+    """
+    How many joins the invite admits.
+    """
+    url_path: Annotated[str, Field(title="Url Path")]
+    """
+    `/?room=<room>&invite=<token>`.
+    """
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
+
+
 class Join(BaseModel):
     """
     Join a room (creating it if empty); resume with `since` and `epoch`.
@@ -304,6 +368,14 @@ class Join(BaseModel):
     epoch: Annotated[str | None, Field(max_length=64, title="Epoch")] = None
     """
     From the last joined.
+    """
+    private: Annotated[bool | None, Field(title="Private")] = None
+    """
+    true: a room this join creates is private (joining it needs an invite); ignored when the room exists (`joined.private` says what it is).
+    """
+    invite: Annotated[str | None, Field(max_length=512, title="Invite")] = None
+    """
+    A token from an `invite` reply: required to join a private room; neither checked nor spent when the room is public.
     """
 
 
@@ -504,6 +576,23 @@ class Send(BaseModel):
     """
 
 
+class SetPrivate(BaseModel):
+    """
+    Owner only: make the room private (joining needs an invite) or public again.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    ref: Annotated[
+        str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
+    ] = None
+    """
+    Copied into the direct reply.
+    """
+    type: Annotated[Literal["set_private"], Field(title="Type")]
+    room: Annotated[str, Field(max_length=256, title="Room")]
+    private: Annotated[bool, Field(title="Private")]
+
+
 class SystemEventKind(
     RootModel[
         Literal[
@@ -515,6 +604,7 @@ class SystemEventKind(
             "member_banned",
             "room_closed",
             "server_shutdown",
+            "private",
         ]
     ]
 ):
@@ -528,6 +618,7 @@ class SystemEventKind(
             "member_banned",
             "room_closed",
             "server_shutdown",
+            "private",
         ],
         Field(title="SystemEventKind"),
     ]
@@ -641,10 +732,34 @@ class YouOut(BaseModel):
 
 
 class ClientEvent(
-    RootModel[Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping | Attach]
+    RootModel[
+        Hello
+        | Join
+        | Leave
+        | Send
+        | TypingIn
+        | HistoryIn
+        | Kick
+        | Ban
+        | Ping
+        | Attach
+        | InviteIn
+        | SetPrivate
+    ]
 ):
     root: Annotated[
-        Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping | Attach,
+        Hello
+        | Join
+        | Leave
+        | Send
+        | TypingIn
+        | HistoryIn
+        | Kick
+        | Ban
+        | Ping
+        | Attach
+        | InviteIn
+        | SetPrivate,
         Field(discriminator="type", title="ClientEvent"),
     ]
     """
@@ -681,6 +796,10 @@ class JoinedOut(BaseModel):
     recent: Annotated[list[RecentOut], Field(title="Recent")]
     history: Annotated[list[MessageOut], Field(title="History")]
     recovered: Annotated[bool, Field(title="Recovered")]
+    private: Annotated[bool, Field(title="Private")]
+    """
+    True when joining this room needs an invite (always sent).
+    """
     ref: Annotated[
         str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
     ] = None
@@ -718,6 +837,7 @@ class ServerEvent(
         | ErrorOut
         | PongOut
         | UploadUrlOut
+        | InviteOut
     ]
 ):
     root: Annotated[
@@ -733,7 +853,8 @@ class ServerEvent(
         | BannedOut
         | ErrorOut
         | PongOut
-        | UploadUrlOut,
+        | UploadUrlOut
+        | InviteOut,
         Field(discriminator="type", title="ServerEvent"),
     ]
     """

@@ -37,6 +37,8 @@ export function describe(event: ServerEvent): string {
       return `pong ${event.server_time}`;
     case "upload_url":
       return `upload ${event.name} (${event.size} bytes) to ${event.url}`;
+    case "invite":
+      return `invite to ${event.room} (${event.uses} uses) until ${event.expires_at}: ${event.url_path}`;
     default: {
       const unreachable: never = event;
       return unreachable;

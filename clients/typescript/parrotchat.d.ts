@@ -7,7 +7,8 @@ export type ParrotChatEvent = ClientEvent | ServerEvent;
 /**
  * Any client event.
  */
-export type ClientEvent = Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping | Attach;
+export type ClientEvent =
+  Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping | Attach | InviteIn | SetPrivate;
 /**
  * Any server event.
  */
@@ -24,7 +25,8 @@ export type ServerEvent =
   | BannedOut
   | ErrorOut
   | PongOut
-  | UploadUrlOut;
+  | UploadUrlOut
+  | InviteOut;
 export type LeaveReason = "left" | "kicked" | "banned" | "shutdown";
 export type SystemEventKind =
   | "room_created"
@@ -34,7 +36,8 @@ export type SystemEventKind =
   | "member_kicked"
   | "member_banned"
   | "room_closed"
-  | "server_shutdown";
+  | "server_shutdown"
+  | "private";
 export type PresenceStatus = "online" | "away" | "offline";
 /**
  * Why an event was refused.
@@ -49,7 +52,7 @@ export type PresenceStatus = "online" | "away" | "offline";
  * | `name_reserved` | The name (or a look-alike of it) is reserved: `system`, `admin`, `owner`, `server`, `parrot`, `parrotchat`, `moderator`, `root`. |
  * | `name_taken` | Someone in the room already uses this name (or a look-alike). |
  * | `rename_in_room` | `hello` again is allowed only while in no room. |
- * | `auth_failed` | The `token` was refused (or the server requires one); a 1008 close follows. |
+ * | `auth_failed` | The `token` was refused (or the server requires one), or it expired during the session; a 1008 close follows. |
  * | `room_invalid` | The room name does not fullmatch `^[a-z0-9-]{3,30}$`. |
  * | `room_reserved` | The room name is reserved. |
  * | `room_full` | The room has reached its member limit (`max_room_members`, 100 by default). |
@@ -63,7 +66,7 @@ export type PresenceStatus = "online" | "away" | "offline";
  * | `message_too_long` | The text is longer than `max_message_chars` code points. |
  * | `message_blocked` | The text contains a deny-listed term; nothing was sent (the term is not echoed). |
  * | `rate_limited` | Too many events; retry after `retry_after_ms`. |
- * | `not_owner` | Only the room's owner may kick or ban. |
+ * | `not_owner` | Only the room's owner may kick, ban, `invite` or `set_private`. |
  * | `member_not_found` | No member of that name in the room. |
  * | `cannot_target_self` | The owner cannot kick or ban themself. |
  * | `server_full` | The server has no room for another connection; a 1013 close follows. |
@@ -78,6 +81,10 @@ export type PresenceStatus = "online" | "away" | "offline";
  * | `attachment_not_found` | No such attachment in this room (never reserved, by another connection, or deleted with its room). |
  * | `url_expired` | HTTP 403 body only: the signed upload or download URL has expired; ask for a new one. |
  * | `url_invalid` | HTTP 403 body only: the URL's signature does not match (altered, or for another method or attachment). |
+ * | `invite_required` | The room is private and the `join` carried no `invite`. |
+ * | `invite_invalid` | The invite is malformed, its signature does not match, or it is for another room or an earlier room of that name (another epoch). |
+ * | `invite_expired` | The invite is past its `expires_at`. |
+ * | `invite_used` | Every use of the invite is spent. |
  * | `service_unavailable` | The shared store (Redis) cannot be reached; the event may not have taken effect (a `send` was not accepted unless its `message` arrives). Retry later. |
  */
 export type ErrorCode =
@@ -118,6 +125,10 @@ export type ErrorCode =
   | "attachment_not_found"
   | "url_expired"
   | "url_invalid"
+  | "invite_required"
+  | "invite_invalid"
+  | "invite_expired"
+  | "invite_used"
   | "service_unavailable";
 
 /**
@@ -156,6 +167,14 @@ export interface Join {
    * From the last joined.
    */
   epoch?: string | null;
+  /**
+   * true: a room this join creates is private (joining it needs an invite); ignored when the room exists (`joined.private` says what it is).
+   */
+  private?: boolean | null;
+  /**
+   * A token from an `invite` reply: required to join a private room; neither checked nor spent when the room is public.
+   */
+  invite?: string | null;
 }
 /**
  * Leave a room.
@@ -274,6 +293,37 @@ export interface Attach {
   content_type: string;
 }
 /**
+ * Owner only: ask for an invite token to the room (reply `invite`).
+ */
+export interface InviteIn {
+  /**
+   * Copied into the direct reply.
+   */
+  ref?: string | null;
+  type: "invite";
+  room: string;
+  /**
+   * Lifetime in seconds; default `PARROT_INVITE_TTL_S` (3600), at most `PARROT_INVITE_MAX_TTL_S` (7 days).
+   */
+  ttl_s?: number | null;
+  /**
+   * Joins it admits; default 1 (single use), at most `PARROT_INVITE_MAX_USES` (1000).
+   */
+  uses?: number | null;
+}
+/**
+ * Owner only: make the room private (joining needs an invite) or public again.
+ */
+export interface SetPrivate {
+  /**
+   * Copied into the direct reply.
+   */
+  ref?: string | null;
+  type: "set_private";
+  room: string;
+  private: boolean;
+}
+/**
  * Reply to hello.
  */
 export interface WelcomeOut {
@@ -320,6 +370,10 @@ export interface JoinedOut {
   recent: RecentOut[];
   history: MessageOut[];
   recovered: boolean;
+  /**
+   * True when joining this room needs an invite (always sent).
+   */
+  private: boolean;
   ref?: string | null;
 }
 /**
@@ -515,5 +569,27 @@ export interface UploadUrlOut {
   name: string;
   size: number;
   content_type: string;
+  ref?: string | null;
+}
+/**
+ * Reply to invite (the owner only): `token` goes into `join{invite}`; the web UI's link is
+ * the server's origin followed by `url_path`.
+ */
+export interface InviteOut {
+  type: "invite";
+  room: string;
+  token: string;
+  /**
+   * RFC 3339, UTC, millisecond precision.
+   */
+  expires_at: string;
+  /**
+   * How many joins the invite admits.
+   */
+  uses: number;
+  /**
+   * `/?room=<room>&invite=<token>`.
+   */
+  url_path: string;
   ref?: string | null;
 }

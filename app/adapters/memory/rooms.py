@@ -9,6 +9,7 @@ from collections.abc import Callable
 from sortedcontainers import SortedList
 
 from app.domain import refusals
+from app.domain.invites import InviteProof
 from app.domain.model import LeaveChange, Member, Room
 from app.ports import (
     JoinOutcome,
@@ -32,6 +33,7 @@ def _snapshot(room: Room, now: float) -> RoomSnapshot:
         members=[dataclasses.replace(m) for m in room.members.values()],
         recent=room.recent_departures(now),
         typing=room.typing_names(now),
+        private=room.private,
     )
 
 
@@ -60,7 +62,8 @@ class MemoryRoomStore:
         old = self._listed.pop(room.name, None)
         if old is not None:
             self._listing.remove(old)
-        if room.members:
+        # Private rooms are never listed (nor counted in the listing's total).
+        if room.members and not room.private:
             key = self._listed[room.name] = _listing_key(room)
             self._listing.add(key)
 
@@ -77,7 +80,18 @@ class MemoryRoomStore:
             del self._rooms[room.name]
         self._relist(room)
 
-    async def join(self, room: str, member: Member, *, capacity: int, now: float) -> JoinOutcome:
+    async def join(
+        self,
+        room: str,
+        member: Member,
+        *,
+        capacity: int,
+        now: float,
+        private: bool = False,
+        invite: InviteProof | None = None,
+    ) -> JoinOutcome:
+        # One synchronous step from the lookup to the admission: no other join can come
+        # between the invite's use count being read and spent.
         current = self._rooms.get(room)
         created = current is None
         if current is None:
@@ -88,7 +102,10 @@ class MemoryRoomStore:
                 capacity=capacity,
                 recent_max=self._recent_max,
             )
-        current.admit(member, now)
+            current.admit(member, now)  # the creator needs no invite
+            current.private = private
+        else:
+            current.admit(member, now, invite)
         self._rooms[room] = current
         self._by_node.setdefault(member.node_id, set()).add((room, member.key))
         self._relist(current)
@@ -158,6 +175,13 @@ class MemoryRoomStore:
         target, change = current.evict(actor_key, target_key, now, ban=ban, cooldown_s=cooldown_s)
         self._removed(current, target, change)
         return dataclasses.replace(target), change
+
+    async def set_private(self, room: str, actor_key: str, private: bool, *, now: float) -> None:
+        current = self._rooms.get(room)
+        if current is None:
+            raise refusals.not_in_room(room)
+        current.set_private(actor_key, private)
+        self._relist(current)
 
     async def snapshot(self, room: str, *, now: float) -> RoomSnapshot | None:
         current = self._rooms.get(room)

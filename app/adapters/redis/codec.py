@@ -211,11 +211,14 @@ def decode_envelope(raw: str | bytes, *, wall_offset: float) -> Received:
 
 
 def encode_member(member: Member) -> str:
-    return _dumps([member.name, member.conn_id, member.joined_at, member.node_id])
+    """`[name, conn_id, joined_at, node_id]`, and the verified `sub` last when there is one
+    (join.lua and evict.lua read it at index 5)."""
+    fields = [member.name, member.conn_id, member.joined_at, member.node_id]
+    return _dumps(fields if member.sub is None else [*fields, member.sub])
 
 
 def decode_member(key: str, static: str, last_active: str, away: bool) -> Member:
-    name, conn_id, joined_at, node_id = json.loads(static)
+    name, conn_id, joined_at, node_id, *rest = json.loads(static)
     return Member(
         name=name,
         key=key,
@@ -224,6 +227,7 @@ def decode_member(key: str, static: str, last_active: str, away: bool) -> Member
         last_active_at=float(last_active),
         away=away,
         node_id=node_id,
+        sub=str(rest[0]) if rest else None,
     )
 
 

@@ -23,6 +23,8 @@ ROOM_PARTS = (
     "banc",
     "cdk",
     "cdc",
+    "inv",
+    "invx",
     "seq",
     "log",
 )
@@ -38,6 +40,8 @@ class Keys:
         self.rooms = prefix + "rooms"
         self.due = prefix + "due"
         self.nodes = prefix + "nodes"
+        # The names of the private rooms (not in the listing, still counted).
+        self.privs = prefix + "privs"
 
     def room(self, room: str, part: str) -> str:
         return f"{self.room_base(room)}{part}"

@@ -12,8 +12,9 @@ from app.adapters.redis import codec
 from app.adapters.redis.codec import number
 from app.adapters.redis.keys import Keys, listing_member
 from app.adapters.redis.scripts import Scripts
-from app.domain import refusals
+from app.domain import invites, refusals
 from app.domain.errors import ChatError
+from app.domain.invites import InviteProof
 from app.domain.model import Departure, LeaveChange, Member
 from app.domain.timefmt import ceil_ms
 from app.ports import JoinOutcome, PresenceChange, RoomListing, RoomSnapshot
@@ -27,7 +28,7 @@ def _flag(value: bool) -> str:
 
 
 def _snapshot(room: str, raw: list[Any]) -> RoomSnapshot:
-    epoch, created, capacity, members, recent, typing = raw
+    epoch, created, capacity, members, recent, typing, private = raw
     return RoomSnapshot(
         name=room,
         epoch=epoch,
@@ -39,10 +40,29 @@ def _snapshot(room: str, raw: list[Any]) -> RoomSnapshot:
         ],
         recent=[Departure(name=name, key=key, last_seen=float(at)) for key, name, at in recent],
         typing=list(typing),
+        private=private == 1,
     )
 
 
-def _refusal(room: str, member: Member, code: str, detail: str | None, now: float) -> ChatError:
+def _refusal(
+    room: str,
+    member: Member,
+    code: str,
+    detail: str | None,
+    now: float,
+    *,
+    invite: InviteProof | None,
+) -> ChatError:
+    if code == "invite_required":
+        return invites.required(room)
+    if code == "invite_refused":
+        refusal = invite.refusal if invite is not None else None
+        assert refusal is not None  # 'bad' is sent only with a refusal
+        return refusal
+    if code == "invite_invalid":
+        return invites.invalid(room)
+    if code == "invite_used":
+        return invites.used(room)
     if code == "name_taken":
         return refusals.name_taken(room, member.name)
     if code == "banned":
@@ -87,8 +107,19 @@ class RedisRoomStore:
         self._recent_max = recent_max
         self._epoch_factory = epoch_factory
 
-    async def join(self, room: str, member: Member, *, capacity: int, now: float) -> JoinOutcome:
+    async def join(
+        self,
+        room: str,
+        member: Member,
+        *,
+        capacity: int,
+        now: float,
+        private: bool = False,
+        invite: InviteProof | None = None,
+    ) -> JoinOutcome:
         self._keys.room_base(room)
+        claim = invite.claim if invite is not None else None
+        state = "" if invite is None else ("ok" if claim is not None else "bad")
         if "/" in member.conn_id:
             # The node index stores room/conn_id/key and splits at the first two slashes.
             raise ValueError(f"a connection id has no '/': {member.conn_id!r}")
@@ -106,9 +137,17 @@ class RedisRoomStore:
             self._epoch_factory(),
             listing_member(room, None),
             self._recent_max,
+            _flag(private),
+            member.sub or "",
+            state,
+            claim.id if claim is not None else "",
+            claim.epoch if claim is not None else "",
+            claim.uses if claim is not None else 0,
+            claim.expires_at if claim is not None else 0,
         )
         if reply[0] != "ok":
-            raise _refusal(room, member, reply[0], reply[1] if len(reply) > 1 else None, now)
+            detail = reply[1] if len(reply) > 1 else None
+            raise _refusal(room, member, reply[0], detail, now, invite=invite)
         return JoinOutcome(created=reply[1] == 1, room=_snapshot(room, reply[2]))
 
     async def leave(self, room: str, key: str, *, now: float) -> LeaveChange | None:
@@ -140,13 +179,19 @@ class RedisRoomStore:
         # The owner stays, so an eviction never empties the room.
         return target, _change(target.name, target_key, now, 0, rest)
 
+    async def set_private(self, room: str, actor_key: str, private: bool, *, now: float) -> None:
+        self._keys.room_base(room)
+        reply = await self._scripts.run("set_private", room, actor_key, _flag(private))
+        if reply[0] != "ok":
+            raise _EVICT_REFUSALS[reply[0]](room)
+
     async def snapshot(self, room: str, *, now: float) -> RoomSnapshot | None:
         self._keys.room_base(room)
         reply = await self._scripts.run("snapshot", room, number(now))
         return None if reply is None else _snapshot(room, reply)
 
     async def list_rooms(self, *, limit: int, offset: int) -> tuple[list[RoomListing], int]:
-        total, rows = await self._scripts.run("list", max(offset, 0), max(limit, 0))
+        total, rows, _private = await self._scripts.run("list", max(offset, 0), max(limit, 0))
         page = [
             RoomListing(
                 name=row[0],
@@ -159,8 +204,8 @@ class RedisRoomStore:
         return page, int(total)
 
     async def count(self) -> int:
-        total, _ = await self._scripts.run("list", 0, 0)
-        return int(total)
+        total, _, private = await self._scripts.run("list", 0, 0)
+        return int(total) + int(private)
 
     async def touch(self, room: str, key: str, *, now: float, sent_message: bool = False) -> bool:
         self._keys.room_base(room)

@@ -21,6 +21,7 @@ NAMES = (
     "join",
     "leave",
     "evict",
+    "set_private",
     "snapshot",
     "touch",
     "typing",

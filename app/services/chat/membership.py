@@ -21,6 +21,7 @@ from app.domain.events import (
     YouView,
 )
 from app.domain.history import fit_newest
+from app.domain.invites import InviteProof
 from app.domain.model import LeaveChange, Member, roster_chars
 from app.domain.policies.names import normalize_room_name
 from app.ports import JoinOutcome, RoomSnapshot, StoreUnavailable
@@ -32,9 +33,15 @@ log = logging.getLogger("parrotchat.chat")
 
 class Membership:
     def __init__(
-        self, ctx: ChatContext, *, room_deleted: Callable[[str], Awaitable[None]] | None = None
+        self,
+        ctx: ChatContext,
+        *,
+        room_deleted: Callable[[str], Awaitable[None]] | None = None,
+        read_invite: Callable[[str, str], InviteProof] | None = None,
     ) -> None:
         self._ctx = ctx
+        # Privacy.read: a join's invite token, read for its room (the store applies it).
+        self._read_invite = read_invite
         self._tracer = ctx.tracer
         self._unsubscribing: set[asyncio.Task[None]] = set()
         # What else goes with a room (its attachments); part of the room's deletion.
@@ -49,6 +56,8 @@ class Membership:
         since: int | None = None,
         epoch: str | None = None,
         ref: str | None = None,
+        private: bool = False,
+        invite: str | None = None,
     ) -> None:
         ctx = self._ctx
         session, name, key = ctx.named(conn_id)
@@ -71,6 +80,12 @@ class Membership:
             joined_at=now,
             last_active_at=now,
             node_id=ctx.node_id,
+            sub=session.sub,
+        )
+        proof = (
+            self._read_invite(invite, room)
+            if invite is not None and self._read_invite is not None
+            else None
         )
         # Subscribe before joining (this node's Hub, then the node to the room's channel,
         # confirmed), so nothing published in between is missed.
@@ -82,7 +97,12 @@ class Membership:
             raise
         try:
             outcome = await ctx.rooms.join(
-                room, member, capacity=ctx.limits.max_room_members, now=now
+                room,
+                member,
+                capacity=ctx.limits.max_room_members,
+                now=now,
+                private=private,
+                invite=proof,
             )
         except BaseException:
             await self._unsubscribe(room, conn_id)
@@ -157,6 +177,7 @@ class Membership:
             recent=[RecentView(name=d.name, last_seen=d.last_seen) for d in snapshot.recent],
             history=history,
             recovered=recovered_messages is not None,
+            private=snapshot.private,
         )
         ctx.tracer.annotate(room=room, members=len(snapshot.members), seq=seq)
         # Anything newer than the snapshot's seq that is already in `history` must not be

@@ -6,6 +6,7 @@
   `sweep`;
 - `messaging` (messaging.py): `send`, `typing`, `history`;
 - `moderation` (moderation.py): `kick`, `ban`;
+- `privacy` (privacy.py): `invite`, `set_private` (private rooms; a join's invite);
 - `attachments` (attachments.py): `attach`, and the uploads and downloads of its URLs.
 
 Each applies the domain's policies, changes state through the ports, answers the caller through
@@ -25,6 +26,7 @@ from app.services.chat.context import ChatContext, ChatLimits, TextFilter
 from app.services.chat.membership import Membership
 from app.services.chat.messaging import Messaging
 from app.services.chat.moderation import Moderation
+from app.services.chat.privacy import Privacy
 from app.services.chat.sessions import Sessions
 
 
@@ -36,6 +38,7 @@ class ChatService:
     messaging: Messaging
     moderation: Moderation
     attachments: Attachments
+    privacy: Privacy
 
     @classmethod
     def create(
@@ -45,15 +48,19 @@ class ChatService:
         render_html: Callable[[str], str],
         profanity: TextFilter,
         attachments: Attachments,
+        privacy: Privacy,
         auth: Authenticator | None = None,
     ) -> ChatService:
         return cls(
             limits=ctx.limits,
             sessions=Sessions(ctx, auth),
-            membership=Membership(ctx, room_deleted=attachments.room_deleted),
+            membership=Membership(
+                ctx, room_deleted=attachments.room_deleted, read_invite=privacy.read
+            ),
             messaging=Messaging(
                 ctx, render_html=render_html, profanity=profanity, attachments=attachments
             ),
             moderation=Moderation(ctx, profanity=profanity),
             attachments=attachments,
+            privacy=privacy,
         )

@@ -3,6 +3,8 @@ concern the connection rather than a room (`welcome`, `pong`, `error`, the goodb
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
 from app.domain.events import Error, LeaveReason, Left, Pong, Welcome
@@ -17,6 +19,9 @@ class Sessions:
     def __init__(self, ctx: ChatContext, auth: Authenticator | None = None) -> None:
         self._ctx = ctx
         self._auth = auth or Authenticator()
+        # Set by Connections, the owner of timers: (conn_id, seconds until the session's
+        # token expires, None when it has no expiry any more) after each `hello`.
+        self.on_token_expiry: Callable[[str, float | None], None] = lambda _conn, _left: None
 
     def connect(self, conn_id: str) -> Session:
         limits = self._ctx.limits
@@ -74,6 +79,8 @@ class Sessions:
             display = normalize_guest_name(name)
         session.name, session.key = display, name_key(display)
         session.sub = identity.sub if identity is not None else None
+        expires_at = identity.expires_at if identity is not None else None
+        self.on_token_expiry(conn_id, None if expires_at is None else expires_at - ctx.clock.now())
         welcome = Welcome(
             connection_id=conn_id,
             name=display,

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from app.domain.codes import ErrorCode
+from app.domain.invites import MAX_INVITE_TTL_S, MAX_INVITE_USES
 from app.web.wire import examples
 from app.web.wire.fields import NameField, Ref, RoomField, UploadId
 
@@ -45,6 +46,17 @@ class Join(_ClientEvent):
     room: RoomField
     since: int | None = Field(default=None, ge=0, description="Last seq the client saw.")
     epoch: str | None = Field(default=None, max_length=64, description="From the last joined.")
+    private: bool | None = Field(
+        default=None,
+        description="true: a room this join creates is private (joining it needs an invite); "
+        "ignored when the room exists (`joined.private` says what it is).",
+    )
+    invite: str | None = Field(
+        default=None,
+        max_length=512,
+        description="A token from an `invite` reply: required to join a private room; "
+        "neither checked nor spent when the room is public.",
+    )
 
 
 class Leave(_ClientEvent):
@@ -126,6 +138,39 @@ class Ban(_ClientEvent):
     reason: str | None = Field(default=None, max_length=200)
 
 
+class InviteIn(_ClientEvent):
+    """Owner only: ask for an invite token to the room (reply `invite`)."""
+
+    model_config = examples.config(*examples.INVITE_IN)
+
+    type: Literal["invite"]
+    room: RoomField
+    ttl_s: int | None = Field(
+        default=None,
+        ge=60,
+        le=MAX_INVITE_TTL_S,
+        description="Lifetime in seconds; default `PARROT_INVITE_TTL_S` (3600), at most "
+        "`PARROT_INVITE_MAX_TTL_S` (7 days).",
+    )
+    uses: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_INVITE_USES,
+        description="Joins it admits; default 1 (single use), at most `PARROT_INVITE_MAX_USES` "
+        "(1000).",
+    )
+
+
+class SetPrivate(_ClientEvent):
+    """Owner only: make the room private (joining needs an invite) or public again."""
+
+    model_config = examples.config(*examples.SET_PRIVATE)
+
+    type: Literal["set_private"]
+    room: RoomField
+    private: bool
+
+
 class Ping(_ClientEvent):
     """Application-level round-trip probe."""
 
@@ -135,7 +180,18 @@ class Ping(_ClientEvent):
 
 
 ClientEvent = Annotated[
-    Hello | Join | Leave | Send | TypingIn | HistoryIn | Kick | Ban | Ping | Attach,
+    Hello
+    | Join
+    | Leave
+    | Send
+    | TypingIn
+    | HistoryIn
+    | Kick
+    | Ban
+    | Ping
+    | Attach
+    | InviteIn
+    | SetPrivate,
     Field(discriminator="type"),
 ]
 CLIENT_EVENT: TypeAdapter[ClientEvent] = TypeAdapter(ClientEvent)

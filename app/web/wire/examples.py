@@ -34,6 +34,12 @@ ATTACHMENT: Example = {
 }
 
 
+INVITE_TOKEN = (
+    "eyJyIjoiaGlkZW91dCIsImUiOiI1ZjJhOWMwMWJlN2QiLCJpIjoiVGJ3TWtRN3FYbTJkUjlzQyIsIngiOjE3OTU5"
+    "MjY5NjYsInUiOjF9.Qm9yM0x0V2Y1cTk2Z2h0Wm1ZV2pRcHQ3UnZhS2cxNGRKdVJ6"
+)
+
+
 def config(*examples: Example) -> ConfigDict:
     """A model_config that shows `examples` in the JSON Schema."""
     return ConfigDict(json_schema_extra={"examples": list(examples)})
@@ -52,6 +58,17 @@ HELLO: list[Example] = [
 JOIN: list[Example] = [
     {"type": "join", "room": "lobby", "ref": "r2"},
     {"type": "join", "room": "lobby", "since": 41, "epoch": "5f2a9c01be7d", "ref": "r3"},
+    {"type": "join", "room": "hideout", "private": True, "ref": "r12"},
+    {"type": "join", "room": "hideout", "invite": INVITE_TOKEN, "ref": "r14"},
+]
+
+INVITE_IN: list[Example] = [
+    {"type": "invite", "room": "hideout", "ref": "r13"},
+    {"type": "invite", "room": "hideout", "ttl_s": 86400, "uses": 5, "ref": "r13"},
+]
+
+SET_PRIVATE: list[Example] = [
+    {"type": "set_private", "room": "hideout", "private": True, "ref": "r15"},
 ]
 
 LEAVE: list[Example] = [
@@ -148,7 +165,20 @@ JOINED_OUT: list[Example] = [
         "recent": [{"name": "Carol", "last_seen": TS_EARLIER}],
         "history": [MESSAGE],
         "recovered": False,
+        "private": False,
         "ref": "r2",
+    },
+]
+
+INVITE_OUT: list[Example] = [
+    {
+        "type": "invite",
+        "room": "hideout",
+        "token": INVITE_TOKEN,
+        "expires_at": "2026-11-29T08:02:46.000Z",
+        "uses": 1,
+        "url_path": f"/?room=hideout&invite={INVITE_TOKEN}",
+        "ref": "r13",
     },
 ]
 
@@ -170,6 +200,14 @@ SYSTEM_OUT: list[Example] = [
         "event": "server_shutdown",
         "text": "[system] the server is restarting",
         "data": {"reconnect_after_ms": 2500},
+        "ts": TS,
+    },
+    {
+        "type": "system",
+        "room": "hideout",
+        "event": "private",
+        "text": "[system] Bob made the room private: joining needs an invite",
+        "data": {"private": True, "by": "Bob"},
         "ts": TS,
     },
 ]

@@ -78,6 +78,9 @@ class JoinedOut(ServerModel):
     recent: list[RecentOut]
     history: list[MessageOut]
     recovered: bool
+    private: bool = Field(
+        default=False, description="True when joining this room needs an invite (always sent)."
+    )
     ref: Ref | None = None
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "ErrorDetail",
     "ErrorOut",
     "HistoryOut",
+    "InviteOut",
     "JoinedOut",
     "KickedOut",
     "LeftOut",
@@ -104,6 +105,21 @@ class UploadUrlOut(ServerModel):
     ref: Ref | None = None
 
 
+class InviteOut(ServerModel):
+    """Reply to invite (the owner only): `token` goes into `join{invite}`; the web UI's link is
+    the server's origin followed by `url_path`."""
+
+    model_config = examples.config(*examples.INVITE_OUT)
+
+    type: Literal["invite"] = "invite"
+    room: str
+    token: str
+    expires_at: Timestamp
+    uses: int = Field(description="How many joins the invite admits.")
+    url_path: str = Field(description="`/?room=<room>&invite=<token>`.")
+    ref: Ref | None = None
+
+
 class ErrorDetail(BaseModel):
     """One validation problem: where in the event, and what."""
 
@@ -149,6 +165,7 @@ ServerEventModel = (
     | ErrorOut
     | PongOut
     | UploadUrlOut
+    | InviteOut
 )
 SERVER_EVENT: TypeAdapter[ServerEventModel] = TypeAdapter(
     Annotated[ServerEventModel, Field(discriminator="type")]
@@ -169,6 +186,7 @@ MODEL_FOR: dict[type[Any], type[BaseModel]] = {
     domain.Error: ErrorOut,
     domain.Pong: PongOut,
     domain.UploadUrl: UploadUrlOut,
+    domain.Invitation: InviteOut,
 }
 
 

@@ -19,8 +19,9 @@ local PREFIX = ARGV[1]
 local ROOMS = PREFIX .. 'rooms'
 local DUE = PREFIX .. 'due'
 local NODES = PREFIX .. 'nodes'
+local PRIVS = PREFIX .. 'privs'
 local PARTS = {'meta', 'order', 'mem', 'act', 'live', 'typ', 'typa', 'gone', 'gonen',
-               'bank', 'banc', 'cdk', 'cdc', 'seq', 'log'}
+               'bank', 'banc', 'cdk', 'cdc', 'inv', 'invx', 'seq', 'log'}
 
 local function num(x) return string.format('%.17g', x) end
 local function base(room) return PREFIX .. '{' .. room .. '}:' end
@@ -56,17 +57,24 @@ local function reschedule(room, B, floor)
   redis.call('ZADD', DUE, due, room)
 end
 
--- The listing's score is minus the member count (see keys.listing_member).
+-- The listing's score is minus the member count (see keys.listing_member); a private room
+-- (meta `pv` 1) is never listed.
 local function relist(B)
-  local lk = redis.call('HGET', B .. 'meta', 'lk')
+  local meta = redis.call('HMGET', B .. 'meta', 'lk', 'pv')
+  local lk = meta[1]
   local count = redis.call('ZCARD', B .. 'order')
-  if count == 0 then redis.call('ZREM', ROOMS, lk) else redis.call('ZADD', ROOMS, -count, lk) end
+  if count == 0 or meta[2] == '1' then
+    redis.call('ZREM', ROOMS, lk)
+  else
+    redis.call('ZADD', ROOMS, -count, lk)
+  end
 end
 
 local function delete_room(room, B)
   local lk = redis.call('HGET', B .. 'meta', 'lk')
   if lk then redis.call('ZREM', ROOMS, lk) end
   redis.call('ZREM', DUE, room)
+  redis.call('SREM', PRIVS, room)
   local keys = {}
   for i, part in ipairs(PARTS) do keys[i] = B .. part end
   redis.call('DEL', unpack(keys))
@@ -146,10 +154,11 @@ local function touch_member(room, B, key, now_s, sent_message, lk)
   return back
 end
 
--- A consistent read of the room: {epoch, created_at, capacity, members, recent, typing},
+-- A consistent read of the room: {epoch, created_at, capacity, members, recent, typing,
+-- private 0/1},
 -- members as {key, stored member, last_active_at, away 0/1} in join order.
 local function snapshot(B, now)
-  local meta = redis.call('HMGET', B .. 'meta', 'epoch', 'created', 'cap')
+  local meta = redis.call('HMGET', B .. 'meta', 'epoch', 'created', 'cap', 'pv')
   local keys = redis.call('ZRANGE', B .. 'order', 0, -1)
   local members = {}
   if #keys > 0 then
@@ -171,5 +180,5 @@ local function snapshot(B, now)
     local static = redis.call('HGET', B .. 'mem', key)
     if static then typing[#typing + 1] = cjson.decode(static)[1] end
   end
-  return {meta[1], meta[2], meta[3], members, recent, typing}
+  return {meta[1], meta[2], meta[3], members, recent, typing, meta[4] == '1' and 1 or 0}
 end

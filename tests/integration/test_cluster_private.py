@@ -1,0 +1,118 @@
+"""Private rooms across nodes: two `python -m app` processes on one Redis (tests/support/cluster.py)
+share the rules of private rooms: hidden on both, a single-use invite admits exactly one joiner
+however many nodes it is used on at once, and a ban bound to a `sub` holds on every node."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import pytest
+
+from tests.support.client import ChatClient
+from tests.support.cluster import Cluster, fetch, start_cluster
+from tests.support.redis import RedisServer
+from tools.mint_token import mint
+
+SECRET = "cluster-private-jwt-secret-long-enough-123"
+
+
+@pytest.fixture(scope="module")
+def cluster(redis_server: RedisServer) -> Iterator[Cluster]:
+    running = start_cluster(
+        redis_server,
+        2,
+        {
+            "PARROT_AUTH": "optional",
+            "PARROT_JWT_SECRET": SECRET,
+            # One key on every node: an invite minted on one verifies on the other.
+            "PARROT_SECRET_KEY": "cluster-private-signing-key-long-enough-1",
+            "PARROT_RATE_JOINS": "1000/1",
+            "PARROT_RATE_EVENTS": "1000/1",
+            "PARROT_NODE_TTL_S": "10",
+        },
+        tag="private",
+    )
+    yield running
+    running.stop()
+
+
+async def client(
+    stack: AsyncExitStack, cluster: Cluster, node: int, name: str, sub: str | None = None
+) -> ChatClient:
+    c = await stack.enter_async_context(await ChatClient.open(cluster.ws(node)))
+    hello: dict[str, Any] = {"type": "hello", "name": name}
+    if sub is not None:
+        hello["token"] = mint(SECRET, sub=sub)
+    await c.send(**hello)
+    await c.expect("welcome")
+    return c
+
+
+async def outcome(client: ChatClient, room: str) -> str:
+    """`joined`, or the error code, of the join the client sent."""
+    while True:
+        event = await client.recv(10)
+        if event["type"] == "joined" and event["room"] == room:
+            return "joined"
+        if event["type"] == "error":
+            return str(event["code"])
+
+
+async def invite(owner: ChatClient, room: str, **kw: Any) -> str:
+    await owner.send(type="invite", room=room, ref="inv", **kw)
+    return str((await owner.expect("invite", ref="inv"))["token"])
+
+
+async def test_a_private_room_is_hidden_on_both_nodes(cluster: Cluster, room: str) -> None:
+    async with AsyncExitStack() as stack:
+        ann = await client(stack, cluster, 0, "Ann")
+        await ann.join(room, private=True)
+        token = await invite(ann, room)
+        for node in (0, 1):
+            listing = (await fetch(f"{cluster.http(node)}/api/rooms")).json()
+            assert room not in {r["name"] for r in listing["rooms"]}
+            assert (await fetch(f"{cluster.http(node)}/api/rooms/{room}")).status_code == 404
+            seen = await fetch(f"{cluster.http(node)}/api/rooms/{room}?invite={token}")
+            assert seen.status_code == 200
+        bob = await client(stack, cluster, 1, "Bob")
+        await bob.send(type="join", room=room)
+        assert await outcome(bob, room) == "invite_required"
+        # The invite minted on node 0 works on node 1, and the whole room hears of it.
+        assert (await bob.join(room, invite=token))["private"] is True
+        await ann.expect("system", event="member_joined")
+
+
+async def test_a_single_use_invite_used_on_two_nodes_at_once_admits_one(
+    cluster: Cluster, room: str
+) -> None:
+    async with AsyncExitStack() as stack:
+        ann = await client(stack, cluster, 0, "Ann")
+        await ann.join(room, private=True)
+        for round_ in range(5):
+            token = await invite(ann, room)
+            joiners = [await client(stack, cluster, i % 2, f"Guest{round_}x{i}") for i in range(6)]
+            await asyncio.gather(*(j.send(type="join", room=room, invite=token) for j in joiners))
+            results = await asyncio.gather(*(outcome(j, room) for j in joiners))
+            assert sorted(results) == ["invite_used"] * 5 + ["joined"], results
+            for joiner, result in zip(joiners, results, strict=True):
+                if result == "joined":
+                    await joiner.send(type="leave", room=room)
+                    await joiner.expect("left", room=room)
+
+
+async def test_a_ban_by_sub_on_one_node_holds_on_the_other(cluster: Cluster, room: str) -> None:
+    async with AsyncExitStack() as stack:
+        ann = await client(stack, cluster, 0, "Ann")
+        await ann.join(room)
+        mal = await client(stack, cluster, 0, "Mallory", "u-mal-cluster")
+        await mal.join(room)
+        await ann.send(type="ban", room=room, name="Mallory")
+        await mal.expect("banned", room=room)
+        renamed = await client(stack, cluster, 1, "Somebody", "u-mal-cluster")
+        await renamed.send(type="join", room=room)
+        assert await outcome(renamed, room) == "banned"
+        other = await client(stack, cluster, 1, "Somebody", "u-someone-else")
+        assert (await other.join(room))["room"] == room
