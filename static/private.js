@@ -46,12 +46,14 @@ export function forgetInviteInUrl() {
 
 /** The lock mark of a private room (for tabs and the room bar). */
 export function lockMark() {
-  const lock = document.createElement("span");
+  // An image of our own, not the emoji: not every system has a font that draws it.
+  const lock = document.createElement("img");
   lock.className = "lock";
-  lock.setAttribute("role", "img");
-  lock.setAttribute("aria-label", "private");
+  lock.src = "/lock.svg";
+  lock.alt = "private";
   lock.title = "Private room: invite only";
-  lock.textContent = "🔒";
+  lock.width = 14;
+  lock.height = 14;
   return lock;
 }
 
