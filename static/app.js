@@ -1,4 +1,6 @@
 // ParrotChat web client: one WebSocket, plain DOM, no build step. Protocol: docs/protocol.md.
+// Longer than our ~300-line aim: the connection, the room state and the event handlers share
+// that state closely; self-contained parts live in directory.js, uploads.js and private.js.
 //
 // State model
 // - `conn`: the connection. `ws` is the current socket (or null), `name` the name the user
@@ -18,11 +20,18 @@
 // seq shown) and `hasOlder`, for "Load older" (`history{before}`). `composer.attachment` is
 // the uploaded file the next `send` carries; `uploads` maps an `attach` ref to its File.
 // The page's CSP allows scripts, styles, images and connections from this origin only.
+// Private rooms and invite links (the room bar, `?room=R&invite=T`): private.js; a room's
+// `private` comes from `joined` and the privacy notices, `invite` is the owner's last link,
+// `inviteToken` the invite we joined with (sent again when re-joining after a reconnect).
 
 /** @typedef {import("../clients/typescript/parrotchat").ServerEvent} ServerEvent */
 /** @typedef {import("../clients/typescript/parrotchat").MessageOut} MessageOut */
 
 import { fetchRooms, renderDirectory } from "./directory.js";
+import {
+  copyText, describeInvite, forgetInviteInUrl, inviteErrorText, inviteFromUrl, lockMark,
+  renderRoomBar, roomFromUrl,
+} from "./private.js";
 import { attachmentElement, precheck, putFile } from "./uploads.js";
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
@@ -45,6 +54,10 @@ let directoryTimer = 0;
 const rooms = new Map();
 let active = "";
 let shutdownDelay = 0;
+/** The invite link the page was opened with ({room, token}), until a join has used it. */
+let pendingInvite = inviteFromUrl();
+/** Room name → what its pending join asked for ({private}). */
+const asked = new Map();
 
 // ---------------------------------------------------------------------------- connection
 
@@ -115,10 +128,30 @@ function onClose(ws, code) {
   conn.timer = setTimeout(connect, delay);
 }
 
-function joinRoom(name, resume) {
+function joinRoom(name, resume, options = {}) {
   const event = { type: "join", room: name };
   if (resume && resume.epoch) Object.assign(event, { since: resume.lastSeq, epoch: resume.epoch });
-  send(event, resume ? "rejoin" : "join");
+  // A re-join after a reconnect asks again for what the room was (should it have to be
+  // created again) and carries the invite we got in with (a private room wants one again).
+  const wantsPrivate = resume ? resume.private : options.private;
+  const invite = resume ? resume.inviteToken : options.invite;
+  if (wantsPrivate) event.private = true;
+  if (invite) event.invite = invite;
+  if (send(event, resume ? "rejoin" : "join") && !resume) {
+    asked.set(name, { private: !!options.private, invite: options.invite || "" });
+  }
+}
+
+/** Join with the invite link the page was opened with; it leaves the address bar now. */
+function useInvite() {
+  const invite = pendingInvite;
+  if (!invite) return false;
+  pendingInvite = null;
+  forgetInviteInUrl();
+  if (rooms.has(invite.room)) { selectRoom(invite.room); return true; }
+  showFieldError("room-error", "");
+  joinRoom(invite.room, null, { invite: invite.token });
+  return true;
 }
 
 // ---------------------------------------------------------------------------- server events
@@ -140,7 +173,7 @@ const handlers = {
     $("login").hidden = true;
     $("chat").hidden = false;
     if (rooms.size) for (const room of rooms.values()) joinRoom(room.name, room);
-    else $("room-input").focus();
+    if (!useInvite() && !rooms.size) $("room-input").focus();
   },
 
   joined(e) {
@@ -158,6 +191,15 @@ const handlers = {
     room.epoch = e.epoch;
     room.retries = 0;
     room.owner = e.owner;
+    room.private = !!e.private;
+    const wanted = asked.get(e.room);
+    asked.delete(e.room);
+    if (wanted && wanted.private && !room.private) {
+      room.toolError = "";
+      addSystemLine(room, `#${e.room} already existed as a public room, so it stays public.`);
+    }
+    if (fresh && wanted) /** @type {HTMLInputElement} */ ($("room-private")).checked = false;
+    if (wanted && wanted.invite) room.inviteToken = wanted.invite;
     room.members = new Map();
     for (const r of e.recent || []) room.members.set(r.name, { owner: false, status: "offline" });
     for (const m of e.members) room.members.set(m.name, { owner: m.owner, status: "online" });
@@ -203,6 +245,12 @@ const handlers = {
       if (e.event === "owner_changed" && e.data?.owner) {
         room.owner = e.data.owner;
         for (const [name, m] of room.members) m.owner = name === room.owner;
+        if (room.name === active) renderMembers();
+      }
+      if (typeof e.data?.private === "boolean" && (e.event === "private" || e.data.event === "private")) {
+        room.private = e.data.private;
+        room.invite = null; // a link shown before may no longer be what the room needs
+        renderTabs();
         if (room.name === active) renderMembers();
       }
       addSystemLine(room, e.text.replace(/^\[system\] /, ""), e.ts);
@@ -262,6 +310,26 @@ const handlers = {
       .finally(() => { progress.hidden = true; composer.busy = false; });
   },
 
+  invite(e) {
+    // The reply to our `invite`: show the link (the clipboard may be denied), then copy it.
+    const room = rooms.get(e.room);
+    if (!room) return;
+    const url = `${location.origin}${e.url_path}`;
+    const about = describeInvite(e);
+    room.invite = { url, note: `Copying… ${about}` };
+    room.toolError = "";
+    if (room.name === active) renderMembers();
+    copyText(url).then((copied) => {
+      if (room.invite?.url !== url) return;
+      room.invite.note = copied
+        ? `Copied to the clipboard. ${about}`
+        : `The browser did not allow copying: copy the link from the field. ${about}`;
+      if (room.name !== active) return;
+      renderMembers();
+      if (!copied) /** @type {HTMLInputElement} */ ($("invite-link")).select();
+    });
+  },
+
   kicked(e) {
     const why = e.reason ? `: ${e.reason}` : "";
     showBanner(`You were kicked from ${e.room} by ${e.by}${why}.`);
@@ -286,7 +354,12 @@ const handlers = {
       showFieldError("name-error", text);
       if (!rooms.size) { conn.name = ""; conn.ws?.close(1000); }
     } else if (kind === "join") {
-      showFieldError("room-error", text);
+      if (e.room) asked.delete(e.room);
+      showFieldError("room-error", inviteErrorText(e.code) || text);
+    } else if ((kind === "invite" || kind === "set_private") && e.room && rooms.has(e.room)) {
+      const room = rooms.get(e.room);
+      room.toolError = e.code === "not_owner" ? "Only the room's owner can do that." : text;
+      if (room.name === active) renderMembers();
     } else if (kind === "rejoin" && e.room && rooms.has(e.room)) {
       const room = rooms.get(e.room);
       // Our previous connection may still hold the name for a moment: try again shortly.
@@ -294,7 +367,7 @@ const handlers = {
         setTimeout(() => joinRoom(room.name, room), e.retry_after_ms || 3000);
       } else {
         handlers.left({ room: e.room });
-        showBanner(`Could not rejoin ${e.room}: ${text}`);
+        showBanner(`Could not rejoin ${e.room}: ${inviteErrorText(e.code) || text}`);
       }
     } else {
       showBanner(e.room ? `${e.room}: ${text}` : text);
@@ -316,7 +389,10 @@ function addRoom(name) {
   log.tabIndex = 0;
   log.hidden = true;
   $("logs").append(log);
-  const room = { name, log, epoch: "", lastSeq: 0, owner: "", members: new Map(), typing: new Map(), unread: 0 };
+  const room = {
+    name, log, epoch: "", lastSeq: 0, owner: "", members: new Map(), typing: new Map(), unread: 0,
+    private: false, invite: null, inviteToken: "", toolError: "",
+  };
   rooms.set(name, room);
   return room;
 }
@@ -446,6 +522,7 @@ function renderTabs() {
     tab.setAttribute("aria-selected", String(room.name === active));
     tab.setAttribute("aria-controls", room.log.id);
     tab.textContent = `#${room.name}`;
+    if (room.private) tab.append(" ", lockMark());
     if (room.unread) {
       const badge = document.createElement("span");
       badge.className = "badge";
@@ -471,6 +548,7 @@ function renderMembers() {
   const room = rooms.get(active);
   const iOwn = !!room && room.owner === conn.me;
   $("mod-tools").hidden = !iOwn;
+  renderRoomBar(room, iOwn);
   if (!room) return;
   const order = { online: 0, away: 1, offline: 2 };
   const members = [...room.members].sort(
@@ -577,7 +655,26 @@ $("join-form").addEventListener("submit", (ev) => {
   const name = input.value.trim().toLowerCase();
   if (rooms.has(name)) return selectRoom(name);
   showFieldError("room-error", "");
-  joinRoom(name, null);
+  const wantsPrivate = /** @type {HTMLInputElement} */ ($("room-private")).checked;
+  if (pendingInvite && pendingInvite.room === name) useInvite();
+  else joinRoom(name, null, { private: wantsPrivate });
+});
+
+$("invite-copy").addEventListener("click", () => {
+  const room = rooms.get(active);
+  if (!room) return;
+  room.toolError = "";
+  if (!send({ type: "invite", room: room.name }, "invite")) room.toolError = "Not connected: try again once back online.";
+  renderMembers();
+});
+
+$("private-toggle").addEventListener("click", () => {
+  const room = rooms.get(active);
+  if (!room) return;
+  room.toolError = "";
+  const event = { type: "set_private", room: room.name, private: !room.private };
+  if (!send(event, "set_private")) room.toolError = "Not connected: try again once back online.";
+  renderMembers();
 });
 
 const messageInput = /** @type {HTMLTextAreaElement} */ ($("message-input"));
@@ -657,7 +754,14 @@ if (urlToken) {
   const rest = params.toString();
   history.replaceState(null, "", `${location.pathname}${rest ? `?${rest}` : ""}${location.hash}`);
   /** @type {HTMLInputElement} */ ($("token-input")).value = urlToken;
-  signIn();
-} else {
-  $("name-input").focus();
 }
+// `?room=R` (with `&invite=T` from an invite link) fills the room in; the invite is used by
+// the first join after the connection, and then leaves the address bar too.
+const urlRoom = roomFromUrl();
+if (urlRoom) /** @type {HTMLInputElement} */ ($("room-input")).value = urlRoom;
+if (pendingInvite) {
+  $("invite-hint").textContent = `You have an invite to #${pendingInvite.room}: pick a name to join it.`;
+  $("invite-hint").hidden = false;
+}
+if (urlToken) signIn();
+else $("name-input").focus();
