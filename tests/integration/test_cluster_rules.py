@@ -106,8 +106,19 @@ async def test_of_150_joins_spread_over_the_nodes_exactly_100_get_in(
         ]
         await asyncio.gather(*(c.send(type="join", room=room) for c in clients))
         results = await asyncio.gather(*(outcome(c, room) for c in clients))
-        assert results.count("joined") == 100
-        assert results.count("room_full") == 50
+        # On a loaded machine a node can answer a join service_unavailable (a Redis round trip
+        # past PARROT_REDIS_TIMEOUT_S); the protocol says such a join may or may not have taken
+        # effect and to retry, so those clients retry, one at a time, as a client would.
+        for index, client in enumerate(clients):
+            for _ in range(5):
+                if results[index] != "service_unavailable":
+                    break
+                await asyncio.sleep(0.2)
+                await client.send(type="join", room=room)
+                retried = await outcome(client, room)
+                results[index] = "joined" if retried == "already_in_room" else retried
+        assert results.count("joined") == 100, sorted(set(results))
+        assert results.count("room_full") == 50, sorted(set(results))
         for node in range(NODES):
             stats = (await fetch(f"{cluster.http(node)}/api/rooms/{room}")).json()
             assert stats["members"] == 100
