@@ -800,6 +800,10 @@ class JoinedOut(BaseModel):
     """
     True when joining this room needs an invite (always sent).
     """
+    rejoin: Annotated[str | None, Field(max_length=512, title="Rejoin")] = None
+    """
+    Private rooms only: your personal rejoin pass. Send it as `join.invite` to come back (after a reconnect, a drain or a resync) under the same name (and signed-in user) while the room's epoch lasts; never spent. Renewed by every joined.
+    """
     ref: Annotated[
         str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")
     ] = None

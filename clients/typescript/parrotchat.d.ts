@@ -374,6 +374,10 @@ export interface JoinedOut {
    * True when joining this room needs an invite (always sent).
    */
   private: boolean;
+  /**
+   * Private rooms only: your personal rejoin pass. Send it as `join.invite` to come back (after a reconnect, a drain or a resync) under the same name (and signed-in user) while the room's epoch lasts; never spent. Renewed by every joined.
+   */
+  rejoin?: string | null;
   ref?: string | null;
 }
 /**
