@@ -5,8 +5,9 @@
 --       refused, 'ok' a genuine invite, 'pass' a genuine rejoin pass), the invite's id, epoch
 --       (a pass's epoch for 'pass'), uses and expiry.
 -- Returns {'ok', created 0/1, snapshot} or a refusal {code, detail}, in Room.admit's order:
--- a private room's invite or pass first (invites.admission_refusal), then name, bans, cooldowns and
--- capacity; one use of the invite is spent only when the member is admitted.
+-- a private room's invite or pass first (invites.admission_refusal), then name, bans,
+-- cooldowns and capacity; one use of an invite is spent only when the member is admitted (a
+-- pass is never counted).
 local room, key, static, conn, node = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local now_s = ARGV[9]
 local now = tonumber(now_s)
