@@ -243,6 +243,7 @@ def build(
                 ttl_s=settings.invite_ttl_s,
                 max_ttl_s=settings.invite_max_ttl_s,
                 max_uses=settings.invite_max_uses,
+                rejoin_ttl_s=settings.rejoin_ttl_s,
             ),
         ),
     )

@@ -172,6 +172,12 @@ class Settings(BaseSettings):
     invite_max_uses: int = Field(
         1000, ge=1, le=1000, description="The most joins one invite may admit."
     )
+    rejoin_ttl_s: int = Field(
+        86_400,
+        ge=60,
+        description="Lifetime of the rejoin pass each `joined` of a private room hands its "
+        "member (it also ends with the room's epoch).",
+    )
 
     @model_validator(mode="after")
     def _invite_ttl_within_max(self) -> Settings:

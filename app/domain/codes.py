@@ -324,11 +324,15 @@ class ErrorCode(StrEnum):
     INVITE_INVALID = (
         "invite_invalid",
         ErrorInfo(
-            "The invite is malformed, its signature does not match, or it is for another room "
-            "or an earlier room of that name (another epoch)."
+            "The invite (or rejoin pass) is malformed, its signature does not match, or it is "
+            "for another room or an earlier room of that name (another epoch); a rejoin pass "
+            "also when it was issued to another name or signed-in user."
         ),
     )
-    INVITE_EXPIRED = "invite_expired", ErrorInfo("The invite is past its `expires_at`.")
+    INVITE_EXPIRED = (
+        "invite_expired",
+        ErrorInfo("The invite is past its `expires_at` (a rejoin pass: past its expiry)."),
+    )
     INVITE_USED = "invite_used", ErrorInfo("Every use of the invite is spent.")
     SERVICE_UNAVAILABLE = (
         "service_unavailable",

@@ -121,6 +121,8 @@ class Joined:
     recovered: bool
     private: bool = False
     """True when joining needs an invite (docs/protocol.md, `join`)."""
+    rejoin: str | None = None
+    """A private room's personal rejoin pass (app/domain/passes.py); None in a public room."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,11 +48,13 @@ class InviteClaim:
 @dataclass(frozen=True, slots=True)
 class InviteProof:
     """A join's invite as the service read it: the claim of a genuine, unexpired token for the
-    room, or the refusal a private room answers it with. A public room looks at neither (an
-    invite into a public room is not checked, nor consumed)."""
+    room, or the epoch of a genuine rejoin pass for this joiner (app/domain/passes.py: it
+    admits without a use), or the refusal a private room answers it with. A public room looks
+    at none of them (an invite into a public room is not checked, nor consumed)."""
 
     claim: InviteClaim | None = None
     refusal: ChatError | None = None
+    pass_epoch: str | None = None
 
 
 def mint(*, room: str, epoch: str, expires_at: int, uses: int) -> InviteClaim:
@@ -123,6 +125,9 @@ def admission_refusal(
         return required(room)
     if proof.refusal is not None:
         return proof.refusal
+    if proof.pass_epoch is not None:
+        # A rejoin pass: bound to the epoch, never counted (the name is unique in the room).
+        return None if proof.pass_epoch == epoch else invalid(room)
     claim = proof.claim
     if claim is None or claim.epoch != epoch:
         return invalid(room)

@@ -219,8 +219,8 @@ class ErrorCode(
     | `url_expired` | HTTP 403 body only: the signed upload or download URL has expired; ask for a new one. |
     | `url_invalid` | HTTP 403 body only: the URL's signature does not match (altered, or for another method or attachment). |
     | `invite_required` | The room is private and the `join` carried no `invite`. |
-    | `invite_invalid` | The invite is malformed, its signature does not match, or it is for another room or an earlier room of that name (another epoch). |
-    | `invite_expired` | The invite is past its `expires_at`. |
+    | `invite_invalid` | The invite (or rejoin pass) is malformed, its signature does not match, or it is for another room or an earlier room of that name (another epoch); a rejoin pass also when it was issued to another name or signed-in user. |
+    | `invite_expired` | The invite is past its `expires_at` (a rejoin pass: past its expiry). |
     | `invite_used` | Every use of the invite is spent. |
     | `service_unavailable` | The shared store (Redis) cannot be reached; the event may not have taken effect (a `send` was not accepted unless its `message` arrives). Retry later. |
     """
@@ -375,7 +375,7 @@ class Join(BaseModel):
     """
     invite: Annotated[str | None, Field(max_length=512, title="Invite")] = None
     """
-    A token from an `invite` reply: required to join a private room; neither checked nor spent when the room is public.
+    A token from an `invite` reply, or your rejoin pass (`joined.rejoin`) to come back: required to join a private room; neither checked nor spent when the room is public.
     """
 
 
@@ -799,6 +799,10 @@ class JoinedOut(BaseModel):
     private: Annotated[bool, Field(title="Private")]
     """
     True when joining this room needs an invite (always sent).
+    """
+    rejoin: Annotated[str | None, Field(max_length=512, title="Rejoin")] = None
+    """
+    Private rooms only: your personal rejoin pass. Send it as `join.invite` to come back (after a reconnect, a drain or a resync) under the same name (and signed-in user) while the room's epoch lasts; never spent. Renewed by every joined.
     """
     ref: Annotated[
         str | None, Field(max_length=64, min_length=1, pattern="^[!-~]+$", title="Ref")

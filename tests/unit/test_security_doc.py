@@ -21,7 +21,7 @@ CATALOGUE = (
     [str(n) for n in range(1, 48)]
     + [f"H{n}" for n in range(1, 10)]
     + [f"I{n}" for n in range(1, 13)]
-    + [f"P{n}" for n in range(1, 7)]
+    + [f"P{n}" for n in range(1, 8)]
     + [f"C{n}" for n in range(1, 10)]
 )
 

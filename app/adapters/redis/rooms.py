@@ -76,6 +76,15 @@ def _refusal(
     raise ValueError(f"unknown refusal {code!r} from join.lua")
 
 
+def _invite_state(invite: InviteProof | None) -> str:
+    """join.lua's `invite` argument: '' none, 'ok' an invite, 'pass' a rejoin pass, 'bad'."""
+    if invite is None:
+        return ""
+    if invite.claim is not None:
+        return "ok"
+    return "pass" if invite.pass_epoch is not None else "bad"
+
+
 _EVICT_REFUSALS: dict[str, Callable[[str], ChatError]] = {
     "not_in_room": refusals.not_in_room,
     "not_owner": refusals.not_owner,
@@ -119,7 +128,8 @@ class RedisRoomStore:
     ) -> JoinOutcome:
         self._keys.room_base(room)
         claim = invite.claim if invite is not None else None
-        state = "" if invite is None else ("ok" if claim is not None else "bad")
+        pass_epoch = invite.pass_epoch if invite is not None else None
+        state = _invite_state(invite)
         if "/" in member.conn_id:
             # The node index stores room/conn_id/key and splits at the first two slashes.
             raise ValueError(f"a connection id has no '/': {member.conn_id!r}")
@@ -141,7 +151,7 @@ class RedisRoomStore:
             member.sub or "",
             state,
             claim.id if claim is not None else "",
-            claim.epoch if claim is not None else "",
+            claim.epoch if claim is not None else (pass_epoch or ""),
             claim.uses if claim is not None else 0,
             claim.expires_at if claim is not None else 0,
         )

@@ -37,11 +37,14 @@ class Membership:
         ctx: ChatContext,
         *,
         room_deleted: Callable[[str], Awaitable[None]] | None = None,
-        read_invite: Callable[[str, str], InviteProof] | None = None,
+        read_invite: Callable[[str, str, str, str | None], InviteProof] | None = None,
+        issue_pass: Callable[[str, str, str, str | None], str] | None = None,
     ) -> None:
         self._ctx = ctx
-        # Privacy.read: a join's invite token, read for its room (the store applies it).
+        # Privacy.read: a join's invite token (or rejoin pass), read for its room and joiner
+        # (the store applies it); Privacy.issue_pass: the pass a private room's `joined` holds.
         self._read_invite = read_invite
+        self._issue_pass = issue_pass
         self._tracer = ctx.tracer
         self._unsubscribing: set[asyncio.Task[None]] = set()
         # What else goes with a room (its attachments); part of the room's deletion.
@@ -83,7 +86,7 @@ class Membership:
             sub=session.sub,
         )
         proof = (
-            self._read_invite(invite, room)
+            self._read_invite(invite, room, key, session.sub)
             if invite is not None and self._read_invite is not None
             else None
         )
@@ -178,6 +181,11 @@ class Membership:
             history=history,
             recovered=recovered_messages is not None,
             private=snapshot.private,
+            rejoin=(
+                self._issue_pass(room, snapshot.epoch, session.key or "", session.sub)
+                if snapshot.private and self._issue_pass is not None
+                else None
+            ),
         )
         ctx.tracer.annotate(room=room, members=len(snapshot.members), seq=seq)
         # Anything newer than the snapshot's seq that is already in `history` must not be

@@ -1,12 +1,13 @@
-"""Private rooms: the owner's `invite` and `set_private`, and reading the invite a `join` carries
-(the rule itself is the store's, in the join's atomic step: docs/decisions/0025)."""
+"""Private rooms: the owner's `invite` and `set_private`, reading the invite or rejoin pass a
+`join` carries (the rule itself is the store's, in the join's atomic step: docs/decisions/0025),
+and issuing the pass each `joined` of a private room hands its member."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 
-from app.domain import invites, notices
+from app.domain import invites, notices, passes
 from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
 from app.domain.events import Invitation
@@ -17,12 +18,13 @@ from app.services.chat.context import ChatContext
 
 @dataclass(frozen=True, slots=True)
 class InviteLimits:
-    """PARROT_INVITE_TTL_S, PARROT_INVITE_MAX_TTL_S, PARROT_INVITE_MAX_USES (defaults in
-    app/settings.py)."""
+    """PARROT_INVITE_TTL_S, PARROT_INVITE_MAX_TTL_S, PARROT_INVITE_MAX_USES and
+    PARROT_REJOIN_TTL_S (defaults in app/settings.py)."""
 
     ttl_s: int
     max_ttl_s: int
     max_uses: int
+    rejoin_ttl_s: int = 86_400
 
 
 class Privacy:
@@ -31,9 +33,25 @@ class Privacy:
         self._signer = signer
         self._limits = limits
 
-    def read(self, token: str, room: str) -> InviteProof:
-        """A join's invite: its claim, or the refusal a private room gives it."""
-        return invites.read(self._signer, token, room=room, now=self._ctx.clock.now())
+    def read(self, token: str, room: str, key: str, sub: str | None) -> InviteProof:
+        """A join's `invite`: an invite's claim, a rejoin pass's epoch (a pass verifies only for
+        the joiner it was issued to: name key `key`, and `sub` when it names one), or the
+        refusal a private room gives it. The signature's purpose tells the two kinds apart."""
+        now = self._ctx.clock.now()
+        if not passes.signed_as_pass(self._signer, token):
+            return invites.read(self._signer, token, room=room, now=now)
+        try:
+            found = passes.verify(self._signer, token, room=room, key=key, sub=sub, now=now)
+        except ChatError as refused:
+            return InviteProof(refusal=refused)
+        return InviteProof(pass_epoch=found.epoch)
+
+    def issue_pass(self, room: str, epoch: str, key: str, sub: str | None) -> str:
+        """The rejoin pass a `joined` of a private room hands its member (renewed each join)."""
+        expires_at = math.ceil(self._ctx.clock.now()) + self._limits.rejoin_ttl_s
+        return passes.issue(
+            self._signer, room=room, epoch=epoch, key=key, sub=sub, expires_at=expires_at
+        )
 
     async def invite(
         self,

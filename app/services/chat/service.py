@@ -55,7 +55,10 @@ class ChatService:
             limits=ctx.limits,
             sessions=Sessions(ctx, auth),
             membership=Membership(
-                ctx, room_deleted=attachments.room_deleted, read_invite=privacy.read
+                ctx,
+                room_deleted=attachments.room_deleted,
+                read_invite=privacy.read,
+                issue_pass=privacy.issue_pass,
             ),
             messaging=Messaging(
                 ctx, render_html=render_html, profanity=profanity, attachments=attachments

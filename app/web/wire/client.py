@@ -54,8 +54,9 @@ class Join(_ClientEvent):
     invite: str | None = Field(
         default=None,
         max_length=512,
-        description="A token from an `invite` reply: required to join a private room; "
-        "neither checked nor spent when the room is public.",
+        description="A token from an `invite` reply, or your rejoin pass (`joined.rejoin`) to "
+        "come back: required to join a private room; neither checked nor spent when the "
+        "room is public.",
     )
 
 

@@ -1,5 +1,8 @@
 """Example payloads of every event, shown in the AsyncAPI document (each is validated by its
-own model in tests/protocol/test_asyncapi.py)."""
+own model in tests/protocol/test_asyncapi.py).
+
+Longer than ~300 lines: it is data only (one list per event, no logic), and one file keeps every
+example of the protocol in one place."""
 
 from __future__ import annotations
 
@@ -39,6 +42,12 @@ INVITE_TOKEN = (
     "MjY5NjYsInUiOjF9.Qm9yM0x0V2Y1cTk2Z2h0Wm1ZV2pRcHQ3UnZhS2cxNGRKdVJ6"
 )
 
+# A rejoin pass (app/domain/passes.py) for Alice (sub "alice") in hideout's epoch 5f2a9c01be7d.
+REJOIN_PASS = (
+    "eyJyIjoiaGlkZW91dCIsImUiOiI1ZjJhOWMwMWJlN2QiLCJrIjoiMEh3S2VTRVZ1Q19nSGEya2tiQzJ4dyIsInMiOiJL"
+    "OWdHeVg4T0FLOGFIOE15ajZkanFRIiwieCI6MTc5NTkyNjk2Nn0.XYH32X8CwjDaHNqXvG1XBcRzdSVTr5VdqSnHnkGHIHA"
+)
+
 
 def config(*examples: Example) -> ConfigDict:
     """A model_config that shows `examples` in the JSON Schema."""
@@ -60,6 +69,14 @@ JOIN: list[Example] = [
     {"type": "join", "room": "lobby", "since": 41, "epoch": "5f2a9c01be7d", "ref": "r3"},
     {"type": "join", "room": "hideout", "private": True, "ref": "r12"},
     {"type": "join", "room": "hideout", "invite": INVITE_TOKEN, "ref": "r14"},
+    {
+        "type": "join",
+        "room": "hideout",
+        "since": 7,
+        "epoch": "5f2a9c01be7d",
+        "invite": REJOIN_PASS,
+        "ref": "r15",
+    },
 ]
 
 INVITE_IN: list[Example] = [
@@ -167,6 +184,24 @@ JOINED_OUT: list[Example] = [
         "recovered": False,
         "private": False,
         "ref": "r2",
+    },
+    {
+        "type": "joined",
+        "room": "hideout",
+        "epoch": "5f2a9c01be7d",
+        "seq": 9,
+        "owner": "Bob",
+        "you": {"name": "Alice", "owner": False},
+        "members": [
+            {"name": "Bob", "owner": True, "joined_at": TS_EARLIER, "last_active_at": TS},
+            {"name": "Alice", "owner": False, "joined_at": TS, "last_active_at": TS},
+        ],
+        "recent": [],
+        "history": [],
+        "recovered": True,
+        "private": True,
+        "rejoin": REJOIN_PASS,
+        "ref": "r15",
     },
 ]
 

@@ -81,6 +81,13 @@ class JoinedOut(ServerModel):
     private: bool = Field(
         default=False, description="True when joining this room needs an invite (always sent)."
     )
+    rejoin: str | None = Field(
+        default=None,
+        max_length=512,
+        description="Private rooms only: your personal rejoin pass. Send it as `join.invite` "
+        "to come back (after a reconnect, a drain or a resync) under the same name (and "
+        "signed-in user) while the room's epoch lasts; never spent. Renewed by every joined.",
+    )
     ref: Ref | None = None
 
 

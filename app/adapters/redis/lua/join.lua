@@ -2,10 +2,12 @@
 -- ARGV: prefix, room, key, stored member, conn_id, node_id, last_active_at, away (0/1),
 --       now, capacity, epoch, listing member, departures kept, private (0/1) (the last four
 --       used when creating), sub ('' for a guest), invite ('' none, 'bad' a token the service
---       refused, 'ok' a genuine one), the invite's id, epoch, uses and expiry.
+--       refused, 'ok' a genuine invite, 'pass' a genuine rejoin pass), the invite's id, epoch
+--       (a pass's epoch for 'pass'), uses and expiry.
 -- Returns {'ok', created 0/1, snapshot} or a refusal {code, detail}, in Room.admit's order:
--- a private room's invite first (invites.admission_refusal), then name, bans, cooldowns and
--- capacity; one use of the invite is spent only when the member is admitted.
+-- a private room's invite or pass first (invites.admission_refusal), then name, bans,
+-- cooldowns and capacity; one use of an invite is spent only when the member is admitted (a
+-- pass is never counted).
 local room, key, static, conn, node = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local now_s = ARGV[9]
 local now = tonumber(now_s)
@@ -25,9 +27,12 @@ if redis.call('EXISTS', B .. 'meta') == 1 then
       redis.call('HDEL', B .. 'inv', unpack(expired))
     end
     if ARGV[18] ~= meta[2] then return {'invite_invalid'} end
-    local spent = tonumber(redis.call('HGET', B .. 'inv', invite_id) or '0')
-    if spent >= tonumber(ARGV[19]) then return {'invite_used'} end
-    spend = true
+    -- A rejoin pass is bound to the epoch only: never counted, never spent.
+    if invite == 'ok' then
+      local spent = tonumber(redis.call('HGET', B .. 'inv', invite_id) or '0')
+      if spent >= tonumber(ARGV[19]) then return {'invite_used'} end
+      spend = true
+    end
   end
   if redis.call('HEXISTS', B .. 'mem', key) == 1 then return {'name_taken'} end
   local sub_key = sub ~= '' and ('sub:' .. sub) or nil
