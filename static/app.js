@@ -22,7 +22,8 @@
 // The page's CSP allows scripts, styles, images and connections from this origin only.
 // Private rooms and invite links (the room bar, `?room=R&invite=T`): private.js; a room's
 // `private` comes from `joined` and the privacy notices, `invite` is the owner's last link,
-// `inviteToken` the invite we joined with (sent again when re-joining after a reconnect).
+// `inviteToken` what we re-join with after a reconnect: the invite we came in with, replaced by
+// the rejoin pass each `joined` of a private room hands out.
 
 /** @typedef {import("../clients/typescript/parrotchat").ServerEvent} ServerEvent */
 /** @typedef {import("../clients/typescript/parrotchat").MessageOut} MessageOut */
@@ -200,6 +201,9 @@ const handlers = {
     }
     if (fresh && wanted) /** @type {HTMLInputElement} */ ($("room-private")).checked = false;
     if (wanted && wanted.invite) room.inviteToken = wanted.invite;
+    // A private room hands its members a personal rejoin pass (docs/protocol.md, "Rejoin
+    // passes"): it, not the spent invite, is what gets this page back in after a reconnect.
+    if (e.rejoin) room.inviteToken = e.rejoin;
     room.members = new Map();
     for (const r of e.recent || []) room.members.set(r.name, { owner: false, status: "offline" });
     for (const m of e.members) room.members.set(m.name, { owner: m.owner, status: "online" });

@@ -320,12 +320,6 @@ def request_error(ws: ClientConnection) -> dict[str, Any]:
             return reply
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (server side, ADR 0025 Consequences): a member who came in with a "
-    "single-use invite cannot re-join after a dropped connection (the invite is spent; "
-    "resume with since/epoch is not admission to a private room), so the page loses the room",
-)
 def test_an_invited_member_gets_back_in_after_a_dropped_connection(
     pages: Pages, app_server: RunningServer, room: str
 ) -> None:
