@@ -27,7 +27,7 @@ from app.adapters.redis.resp import CommandLink
 from app.adapters.redis.scripts import Scripts
 from app.adapters.redis.subscriber import LinkOptions, Subscriber
 from app.domain import refusals
-from app.domain.events import Envelope, Presence, PresenceStatus
+from app.domain.events import Envelope
 from app.domain.history import History, Message, MessageDraft
 from app.ports import Clock, Deliver, Gap, GapReason, OnGap
 
@@ -132,13 +132,8 @@ class RedisBroker:
             reply_ref=reply_ref,
             accepted_wall=accepted_at + wall_offset if accepted_at else 0.0,
         )
-        online = ""
-        if author_key is not None:
-            # Published by the script only if the author was away (presence before message).
-            presence = Presence(
-                room=room, name=draft.author, status=PresenceStatus.ONLINE, last_seen=draft.ts
-            )
-            online = codec.encode_envelope(Envelope(room=room, event=presence), wall_offset=0.0)
+        # Published by the script only if the author was away (presence before message).
+        online = "" if author_key is None else codec.presence_online(room, draft.author, draft.ts)
         args = (
             self._scripts.prefix,
             room,

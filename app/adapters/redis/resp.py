@@ -47,7 +47,8 @@ class Link(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         # The stream writer redis-py opened: held, since dropping it closes the transport.
         self._writer: asyncio.StreamWriter | None = None
-        self.lost: asyncio.Future[BaseException] = asyncio.get_running_loop().create_future()
+        self._loop = asyncio.get_running_loop()
+        self.lost: asyncio.Future[BaseException] = self._loop.create_future()
         self.active = False  # set by every read; the health check clears it
 
     # --- asyncio.Protocol --------------------------------------------------------------
@@ -78,7 +79,7 @@ class Link(asyncio.Protocol):
     def call(self, args: tuple[str | bytes | int, ...], timeout_s: float) -> asyncio.Future[Any]:
         """Write a command; the future gets its reply (a ResponseError instance for an
         error reply), or the connection's failure."""
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         future: asyncio.Future[Any] = loop.create_future()
         if self._transport is None or not self.open:
             future.set_exception(RedisConnectionError("the Redis connection is closed"))
@@ -131,7 +132,7 @@ class Link(asyncio.Protocol):
         self._timer = None
         if not self._pending:
             return
-        loop = asyncio.get_running_loop()
+        loop = self._loop
         deadline = self._pending[0][1]
         if loop.time() >= deadline:
             self.close(RedisTimeoutError("Redis did not answer within the command timeout"))
