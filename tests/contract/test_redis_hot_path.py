@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 import pytest
 
 from app.adapters.clock import ManualClock
-from app.adapters.redis import LinkOptions, RedisAdapters, RedisOptions, open_redis
+from app.adapters.redis import LinkOptions, RedisAdapters, RedisOptions, codec, open_redis
 from app.domain.events import Envelope
-from app.domain.history import Message
+from app.domain.history import History, Message
 from app.ports import StoreUnavailable
 from tests.contract.conftest import HISTORY_SIZE, Adapters, redis_adapters
 from tests.contract.helpers import T0, member, until
@@ -131,3 +131,34 @@ async def test_a_frozen_redis_fails_a_send_within_the_timeout_and_the_link_retur
     finally:
         own_redis.resume()
         await redis.close()
+
+
+async def test_publications_arriving_during_a_gap_repair_wait_for_it_in_order(
+    pair: tuple[Adapters, Adapters], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listener, publisher = pair
+    redis, listening = publisher.redis, listener.redis
+    assert redis is not None
+    assert listening is not None
+    # Seqs 1 and 2 kept but never published: seq 3 arrives as a jump, filled from history.
+    for n in (1, 2):
+        seq = await redis.client.incr(redis.keys.room("lobby", "seq"))
+        stored = codec.encode_stored(draft(n).numbered(seq))
+        await redis.client.rpush(redis.keys.room("lobby", "log"), stored)
+    read = listening.history.read
+    reads: list[float] = []
+
+    async def slow_read(room: str) -> tuple[str | None, History]:
+        reads.append(time.monotonic())
+        await asyncio.sleep(0.2)  # 4 and 5 arrive on the link meanwhile
+        return await read(room)
+
+    monkeypatch.setattr(listening.history, "read", slow_read)
+    for n in (3, 4, 5):
+        await publisher.broker.publish_message(
+            draft(n), reply_conn=None, reply_ref=None, accepted_at=0
+        )
+    await until(lambda: len(seqs(listener)) == 5)
+    assert seqs(listener) == [1, 2, 3, 4, 5]
+    assert len(reads) == 1  # one repair; 4 and 5 were next in line after it
+    assert listening.broker.counters.repaired == 2
