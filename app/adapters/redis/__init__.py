@@ -30,6 +30,7 @@ from app.adapters.redis.connection import (
 from app.adapters.redis.history import RedisHistoryStore
 from app.adapters.redis.keys import Keys
 from app.adapters.redis.nodes import RedisNodeRegistry
+from app.adapters.redis.resp import CommandLink
 from app.adapters.redis.rooms import RedisRoomStore
 from app.adapters.redis.scripts import Scripts
 from app.adapters.redis.subscriber import LinkOptions
@@ -71,15 +72,18 @@ class RedisAdapters:
         await self.client.aclose()
 
 
-def pubsub_connections(options: RedisOptions) -> Callable[[], AbstractConnection]:
-    """New connections for the pub/sub link, with the URL's host, auth and TLS; replies
+def link_connections(
+    options: RedisOptions, role: str = "pubsub"
+) -> Callable[[], AbstractConnection]:
+    """New connections for a link of the hot path (resp.py: the pub/sub link, the publish
+    script's), with the URL's host, auth and TLS, named `<client name>-<role>`; replies
     stay bytes (publications are decoded by the codec)."""
     pool = ConnectionPool.from_url(
         options.url,
         socket_timeout=options.command_timeout_s,
         socket_connect_timeout=options.connect_timeout_s,
         retry=Retry(NoBackoff(), 0),
-        client_name=f"{options.client_name}-pubsub",
+        client_name=f"{options.client_name}-{role}",
         # RESP2: publications and confirmations arrive as plain replies, not push frames.
         protocol=2,
     )
@@ -117,7 +121,10 @@ def build_redis(
             keys,
             history,
             clock=clock,
-            connect_pubsub=pubsub_connections(options),
+            connect_pubsub=link_connections(options),
+            commands=CommandLink(
+                link_connections(options, "publish"), timeout_s=options.command_timeout_s
+            ),
             link=link,
         ),
         nodes=RedisNodeRegistry(client, scripts, keys),

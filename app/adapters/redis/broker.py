@@ -13,7 +13,7 @@ the first time that fixes where delivery starts, later it fills what the outage 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -23,10 +23,11 @@ from app.adapters.redis import codec
 from app.adapters.redis.codec import number
 from app.adapters.redis.history import RedisHistoryStore
 from app.adapters.redis.keys import Keys, listing_member
+from app.adapters.redis.resp import CommandLink
 from app.adapters.redis.scripts import Scripts
 from app.adapters.redis.subscriber import LinkOptions, Subscriber
 from app.domain import refusals
-from app.domain.events import Envelope, Presence, PresenceStatus
+from app.domain.events import Envelope
 from app.domain.history import History, Message, MessageDraft
 from app.ports import Clock, Deliver, Gap, GapReason, OnGap
 
@@ -59,6 +60,7 @@ class RedisBroker:
         *,
         clock: Clock,
         connect_pubsub: Callable[[], AbstractConnection],
+        commands: CommandLink,
         link: LinkOptions | None = None,
     ) -> None:
         self._client = client
@@ -66,6 +68,11 @@ class RedisBroker:
         self._keys = keys
         self._history = history
         self._clock = clock
+        # The publish script runs on a connection of its own (resp.CommandLink), not through
+        # redis-py's client: it is the one round trip every message makes.
+        self._commands = commands
+        self._publish_sha = scripts.sha("publish")
+        self._publish_source = scripts.source_of("publish")
         link = link or LinkOptions()
         self._publish_command = "SPUBLISH" if link.sharded else "PUBLISH"
         self._subscriber = Subscriber(
@@ -87,9 +94,13 @@ class RedisBroker:
     async def start(self, deliver: Deliver, on_gap: OnGap | None = None) -> None:
         self._deliver, self._on_gap = deliver, on_gap
         self._subscriber.start()
+        # Opened now rather than on the first message, like the client's pool: a node keeps
+        # publishing on the connection it has while new ones cannot log in.
+        await self._commands.connect()
 
     async def close(self) -> None:
         await self._subscriber.close()
+        self._commands.close()
         self._deliver = None
 
     # --- publishing ------------------------------------------------------------------
@@ -121,15 +132,10 @@ class RedisBroker:
             reply_ref=reply_ref,
             accepted_wall=accepted_at + wall_offset if accepted_at else 0.0,
         )
-        online = ""
-        if author_key is not None:
-            # Published by the script only if the author was away (presence before message).
-            presence = Presence(
-                room=room, name=draft.author, status=PresenceStatus.ONLINE, last_seen=draft.ts
-            )
-            online = codec.encode_envelope(Envelope(room=room, event=presence), wall_offset=0.0)
-        seq = await self._scripts.run(
-            "publish",
+        # Published by the script only if the author was away (presence before message).
+        online = "" if author_key is None else codec.presence_online(room, draft.author, draft.ts)
+        args = (
+            self._scripts.prefix,
             room,
             self._history.size,
             head,
@@ -141,6 +147,8 @@ class RedisBroker:
             listing_member(room, draft.ts),
             online,
         )
+        with self._scripts.round_trip("publish"):
+            seq = await self._commands.evalsha(self._publish_sha, self._publish_source, args)
         if seq is None:
             raise refusals.not_in_room(room)
         self.counters.published += 1
@@ -186,16 +194,18 @@ class RedisBroker:
             return
         self._catch_up(room, state, epoch, history, before=None)
 
-    async def _received(self, channel: bytes, data: bytes) -> None:
+    def _received(self, channel: bytes, data: bytes) -> Awaitable[None] | None:
+        """Hand a publication on at once (inside the link's read callback), or return what
+        must be awaited first: the history read that fills a jump in seq."""
         room = self._channels.get(channel)
         state = None if room is None else self._rooms.get(room)
         if room is None or state is None or state.last_seq is None:
-            return
+            return None
         try:
             received = codec.decode_envelope(data, wall_offset=self._wall_offset())
         except codec.CodecError:
             log.exception("dropped a publication on %s that this version cannot read", room)
-            return
+            return None
         self.counters.received += 1
         envelope, event = received.envelope, received.envelope.event
         if isinstance(event, Message):
@@ -206,13 +216,22 @@ class RedisBroker:
                 state.epoch = received.epoch
             if event.seq <= state.last_seq:
                 self.counters.duplicates += 1
-                return
+                return None
             if event.seq > state.last_seq + 1:
-                epoch, history = await self._history.read(room)
-                self._catch_up(room, state, epoch, history, before=event.seq)
-                if event.seq <= state.last_seq:
-                    return
+                return self._fill_then_hand_on(room, state, envelope, event.seq)
             state.last_seq = event.seq
+        self._hand_on(envelope)
+        return None
+
+    async def _fill_then_hand_on(
+        self, room: str, state: _Room, envelope: Envelope, seq: int
+    ) -> None:
+        epoch, history = await self._history.read(room)
+        self._catch_up(room, state, epoch, history, before=seq)
+        assert state.last_seq is not None
+        if seq <= state.last_seq:
+            return
+        state.last_seq = seq
         self._hand_on(envelope)
 
     def _catch_up(

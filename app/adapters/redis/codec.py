@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from json.encoder import encode_basestring
+from json.scanner import make_scanner
 from typing import Any
 
 from app.domain.attachments import Attachment
@@ -44,6 +46,19 @@ from app.domain.model import Member
 FORMAT = 1
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+# The hot path's pieces are built from these two, exactly as _dumps writes them (a unit test
+# compares): a string as JSON (ensure_ascii=False), and the C scanner json.loads ends in.
+_str = encode_basestring
+_scan = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]  # typeshed types the class
+
+
+def _opt(value: str | None) -> str:
+    return "null" if value is None else _str(value)
+
+
+def _float(value: float) -> str:
+    # As json writes a float; NaN and infinities never reach here (times and sizes).
+    return repr(float(value))
 
 
 class CodecError(ValueError):
@@ -76,7 +91,18 @@ def message_head(
     room: str, *, reply_conn: str | None, reply_ref: str | None, accepted_wall: float
 ) -> str:
     """The envelope of a message up to (not including) the epoch: ends with a comma."""
-    return _head(room, None, reply_conn, reply_ref, accepted_wall) + ","
+    return (
+        f"[{FORMAT},{_str(room)},null,{_opt(reply_conn)},{_opt(reply_ref)},{_float(accepted_wall)},"
+    )
+
+
+def presence_online(room: str, name: str, last_seen: float) -> str:
+    """encode_envelope of `name`'s Presence (online) in `room`, as the publish script sends
+    it when the author of a message was away."""
+    r = _str(room)
+    return (
+        f'[{FORMAT},{r},null,null,null,0.0,null,"p",{r},{_str(name)},"online",{_float(last_seen)}]'
+    )
 
 
 def _attachment_fields(attachment: Attachment | None) -> list[Any]:
@@ -88,8 +114,13 @@ def _attachment_fields(attachment: Attachment | None) -> list[Any]:
 
 def message_tail(draft: MessageDraft) -> str:
     """What follows the seq, in both the stored message and the envelope."""
-    fields = [draft.id, draft.author, draft.text, draft.html, draft.ts]
-    return "," + _dumps(fields + _attachment_fields(draft.attachment))[1:]
+    tail = (
+        f",{_str(draft.id)},{_str(draft.author)},{_str(draft.text)},{_str(draft.html)},"
+        f"{_float(draft.ts)}"
+    )
+    if draft.attachment is not None:
+        tail += "," + _dumps(_attachment_fields(draft.attachment)[0])
+    return tail + "]"
 
 
 def encode_stored(message: Message) -> str:
@@ -107,16 +138,7 @@ def _message(room: str, f: list[Any]) -> Message:
     if rest:
         upload_id, name, size, content_type = rest[0]
         attachment = Attachment(id=upload_id, name=name, size=int(size), content_type=content_type)
-    return Message(
-        room=room,
-        seq=int(seq),
-        id=id_,
-        author=author,
-        text=text,
-        html=html,
-        ts=float(ts),
-        attachment=attachment,
-    )
+    return Message(room, int(seq), id_, author, text, html, float(ts), attachment)
 
 
 def _event_fields(event: RoomEvent) -> list[Any]:
@@ -186,23 +208,21 @@ def _event(room: str, f: list[Any]) -> RoomEvent:
 
 def decode_envelope(raw: str | bytes, *, wall_offset: float) -> Received:
     try:
-        f = json.loads(raw)
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        f, end = _scan(text, 0)
+        if end != len(text) or not isinstance(f, list):
+            raise CodecError("a publication is one JSON array")
         if f[0] != FORMAT:
             raise CodecError(f"envelope format {f[0]!r}, this version reads {FORMAT}")
         _, room, exclude, reply_conn, reply_ref, accepted_wall, epoch = f[:7]
         event = _event(room, f[7:])
-    except (ValueError, TypeError, IndexError, KeyError) as exc:
-        raise CodecError(f"cannot decode a publication: {exc}") from exc
+    except CodecError:
+        raise
+    except (ValueError, TypeError, IndexError, KeyError, StopIteration) as exc:
+        raise CodecError(f"cannot decode a publication: {exc!r}") from exc
     accepted_at = accepted_wall - wall_offset if accepted_wall else 0.0
-    envelope = Envelope(
-        room=room,
-        event=event,
-        exclude_conn=exclude,
-        reply_conn=reply_conn,
-        reply_ref=reply_ref,
-        accepted_at=accepted_at,
-    )
-    return Received(envelope=envelope, epoch=epoch)
+    envelope = Envelope(room, event, exclude, reply_conn, reply_ref, accepted_at)
+    return Received(envelope, epoch)
 
 
 # --- members -----------------------------------------------------------------------------

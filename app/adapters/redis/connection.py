@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
@@ -82,15 +81,23 @@ def _ignore(_operation: str, _seconds: float) -> None:
     pass
 
 
-@contextmanager
-def unavailable_on_failure(what: str, observe: Observe = _ignore) -> Iterator[None]:
-    """Turn a lost or stalled Redis into StoreUnavailable; time the round trip."""
-    started = time.perf_counter()
-    try:
-        yield
-    except StoreUnavailable:
-        raise
-    except CONNECTION_ERRORS as exc:
-        raise StoreUnavailable(f"{what}: Redis unavailable ({exc})") from exc
-    finally:
-        observe(what, time.perf_counter() - started)
+class unavailable_on_failure:  # used as the context manager function it was
+    """Turn a lost or stalled Redis into StoreUnavailable; time the round trip. (A class
+    rather than a @contextmanager generator: it is entered on every round trip.)"""
+
+    __slots__ = ("_observe", "_started", "_what")
+
+    def __init__(self, what: str, observe: Observe = _ignore) -> None:
+        self._what = what
+        self._observe = observe
+        self._started = 0.0
+
+    def __enter__(self) -> None:
+        self._started = time.perf_counter()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, _tb: object
+    ) -> None:
+        self._observe(self._what, time.perf_counter() - self._started)
+        if isinstance(exc, CONNECTION_ERRORS) and not isinstance(exc, StoreUnavailable):
+            raise StoreUnavailable(f"{self._what}: Redis unavailable ({exc})") from exc

@@ -66,6 +66,14 @@ class Scripts:
     def sha(self, name: str) -> str:
         return self._scripts[name].sha
 
+    @property
+    def prefix(self) -> str:
+        return self._prefix
+
+    def source_of(self, name: str) -> str:
+        """The script's full text (for EVAL when Redis answers NOSCRIPT)."""
+        return source(name)
+
     def round_trip(self, what: str) -> AbstractContextManager[None]:
         return unavailable_on_failure(what, self._observe)
 
