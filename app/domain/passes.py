@@ -19,16 +19,13 @@ pass is never counted or spent: the name's uniqueness in the room keeps two hold
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
-import json
 from dataclasses import dataclass
 
 from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
 from app.domain.invites import MAX_TOKEN_CHARS, invalid
-from app.domain.signing import Signer
+from app.domain.signing import Signer, b64url, signed_token, token_payload
 
 PURPOSE = "rejoin"
 DIGEST_BYTES = 16  # 128 bits
@@ -47,7 +44,7 @@ class RejoinPass:
 
 def digest(value: str) -> str:
     raw = hashlib.sha256(value.encode("utf-8")).digest()[:DIGEST_BYTES]
-    return _b64(raw)
+    return b64url(raw)
 
 
 def issue(
@@ -58,8 +55,7 @@ def issue(
     if sub is not None:
         payload["s"] = digest(sub)
     payload["x"] = expires_at
-    body = _b64(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
-    return f"{body}.{signer.sign(PURPOSE, body)}"
+    return signed_token(signer, PURPOSE, payload)
 
 
 def signed_as_pass(signer: Signer, token: str) -> bool:
@@ -93,16 +89,9 @@ def verify(
     return found
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
 def _decode(body: str) -> RejoinPass | None:
-    try:
-        raw = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(raw, dict):
+    raw = token_payload(body)
+    if raw is None:
         return None
     room, epoch, key, sub, expires_at = (raw.get(f) for f in ("r", "e", "k", "s", "x"))
     if not (isinstance(room, str) and isinstance(epoch, str) and isinstance(key, str)):

@@ -11,8 +11,11 @@ previous one, so a key can be rotated without breaking what was signed just befo
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import json
+from collections.abc import Mapping
 from enum import StrEnum
 
 MIN_KEY_BYTES = 32
@@ -85,4 +88,24 @@ def _mac(key: bytes, purpose: str, fields: tuple[str, ...]) -> bytes:
 
 
 def _encode(digest: bytes) -> str:
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return b64url(digest)
+
+
+def b64url(data: bytes) -> str:
+    """base64url without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def signed_token(signer: Signer, purpose: str, payload: Mapping[str, object]) -> str:
+    """`base64url(compact JSON).signature`: the shape of invites and rejoin passes."""
+    body = b64url(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+    return f"{body}.{signer.sign(purpose, body)}"
+
+
+def token_payload(body: str) -> dict[str, object] | None:
+    """The JSON object in a token's body (its signature checked by the caller), or None."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        return None
+    return raw if isinstance(raw, dict) else None
