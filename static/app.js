@@ -192,10 +192,12 @@ const handlers = {
     room.epoch = e.epoch;
     room.retries = 0;
     room.owner = e.owner;
+    const wasPrivate = !fresh && room.private;
     room.private = !!e.private;
     const wanted = asked.get(e.room);
     asked.delete(e.room);
-    if (wanted && wanted.private && !room.private) {
+    // A re-join after the private room emptied may land in a public room someone else made.
+    if (((wanted && wanted.private) || wasPrivate) && !room.private) {
       room.toolError = "";
       addSystemLine(room, `#${e.room} already existed as a public room, so it stays public.`);
     }

@@ -23,6 +23,10 @@ from app.domain.codes import ErrorCode
 from app.domain.errors import ChatError
 from app.domain.signing import Signer, signed_token, token_payload
 
+# How long past an invite's expiry its spent-use count is kept (nodes' clocks may differ by
+# up to this much; the node registry asks for far better, docs/operations.md).
+SPENT_COUNT_GRACE_S = 300
+
 PURPOSE = "invite"
 # The protocol's ceilings (the wire models' bounds); PARROT_INVITE_MAX_TTL_S and
 # PARROT_INVITE_MAX_USES may lower them, not raise them.
@@ -41,6 +45,13 @@ class InviteClaim:
     id: str
     expires_at: int
     uses: int
+
+    @property
+    def spent_kept_until(self) -> int:
+        """When the store may forget how many uses were spent: a grace after the expiry, so a
+        node whose clock runs behind (it still takes the invite as valid) cannot find the
+        count gone because a node whose clock runs ahead forgot it."""
+        return self.expires_at + SPENT_COUNT_GRACE_S
 
 
 @dataclass(frozen=True, slots=True)

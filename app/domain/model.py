@@ -146,7 +146,7 @@ class Room:
         if len(self.members) >= self.capacity:
             raise refusals.room_full(self.name, self.capacity)
         if self.private and invite is not None and invite.claim is not None:
-            self.invite_uses[invite.claim.id] = (spent + 1, invite.claim.expires_at)
+            self.invite_uses[invite.claim.id] = (spent + 1, invite.claim.spent_kept_until)
         self.members[key] = member
         self.departures.pop(key, None)
 

@@ -6,13 +6,14 @@ the very answer of a room that does not (docs/decisions/0025)."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from app.domain import invites
 from app.domain.errors import ChatError
 from app.domain.policies.names import normalize_room_name
 from app.domain.signing import Signer
-from app.ports import Clock, HistoryStore, RoomSnapshot, RoomStore
+from app.ports import Clock, HistoryStore, RoomStore
 from app.services.auth import Authenticator
 
 
@@ -75,10 +76,16 @@ class RoomQueries:
         proves nothing (`invite`, a token; `bearer`, a JWT). Raises ChatError for a bad name."""
         room = normalize_room_name(name)
         now = self._clock.now()
+        # The proofs are checked before the room is read, whatever it turns out to be, so a
+        # private room and a missing one cost the same (docs/security.md P4).
+        invite_epoch, sub = self._proofs(room, invite, bearer, now)
         snapshot = await self._rooms.snapshot(room, now=now)
         if snapshot is None:
             return None
-        if snapshot.private and not self._may_see(snapshot, invite, bearer, now):
+        if snapshot.private and not (
+            invite_epoch == snapshot.epoch
+            or (sub is not None and any(m.sub == sub for m in snapshot.members))
+        ):
             return None
         return RoomStats(
             name=snapshot.name,
@@ -92,24 +99,20 @@ class RoomQueries:
             typing=len(snapshot.typing),
         )
 
-    def _may_see(
-        self, snapshot: RoomSnapshot, invite: str | None, bearer: str | None, now: float
-    ) -> bool:
-        """Proof of an invite valid now (for this room and epoch; looking spends no use) or
-        of membership (the bearer token's `sub` is a member's)."""
+    def _proofs(
+        self, room: str, invite: str | None, bearer: str | None, now: float
+    ) -> tuple[str | None, str | None]:
+        """The epoch of an invite valid now for `room` (looking spends no use), and the `sub`
+        of a valid bearer token; None for what the request does not prove."""
+        invite_epoch: str | None = None
         if invite is not None:
-            try:
-                invites.verify(
-                    self._signer, invite, room=snapshot.name, now=now, epoch=snapshot.epoch
-                )
-                return True
-            except ChatError:
-                pass
+            with contextlib.suppress(ChatError):
+                invite_epoch = invites.verify(self._signer, invite, room=room, now=now).epoch
+        sub: str | None = None
         if bearer is not None:
             try:
                 identity = self._auth.identify(bearer)
             except ChatError:
-                return False
-            if identity is not None:
-                return any(m.sub == identity.sub for m in snapshot.members)
-        return False
+                identity = None
+            sub = identity.sub if identity is not None else None
+        return invite_epoch, sub

@@ -153,7 +153,7 @@ class RedisRoomStore:
             claim.id if claim is not None else "",
             claim.epoch if claim is not None else (pass_epoch or ""),
             claim.uses if claim is not None else 0,
-            claim.expires_at if claim is not None else 0,
+            claim.spent_kept_until if claim is not None else 0,
         )
         if reply[0] != "ok":
             detail = reply[1] if len(reply) > 1 else None

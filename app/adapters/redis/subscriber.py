@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from redis.asyncio.connection import AbstractConnection
+from redis.exceptions import ResponseError
 
 from app.adapters.redis.connection import CONNECTION_ERRORS
 from app.adapters.redis.resp import Link, take_over
@@ -187,6 +188,12 @@ class Subscriber:
     # --- replies, in order (inside the link's read callback) -----------------------------
 
     def _handle(self, reply: object) -> None:
+        if isinstance(reply, ResponseError):
+            # A (un)subscribe Redis refused (NOPERM, CROSSSLOT...): it answers that command, so
+            # it takes its place in the order; the subscribe waiting for it times out.
+            expected, _ = self._expect.popleft() if self._expect else (None, None)
+            log.warning("pub/sub command for %r refused: %s", expected, reply)
+            return
         if not isinstance(reply, list) or not reply:
             return  # PONG outside subscribed mode
         kind = reply[0]

@@ -20,7 +20,8 @@ if redis.call('EXISTS', B .. 'meta') == 1 then
   if meta[1] == '1' then
     if invite == '' then return {'invite_required'} end
     if invite == 'bad' then return {'invite_refused'} end
-    -- Use counts of expired invites are forgotten (Room._prune_invites).
+    -- Use counts are forgotten once kept past their invite's expiry plus a grace (ARGV[20] is
+    -- InviteClaim.spent_kept_until; Room._prune_invites).
     local expired = redis.call('ZRANGEBYSCORE', B .. 'invx', '-inf', now_s)
     if #expired > 0 then
       redis.call('ZREM', B .. 'invx', unpack(expired))
