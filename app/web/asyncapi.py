@@ -1,4 +1,4 @@
-"""The AsyncAPI 3.0 document for `/ws`, built from the pydantic models in wire.py.
+"""The AsyncAPI 3.0 document for `/ws`, built from the pydantic models in app/web/wire/.
 
 FastAPI's OpenAPI cannot describe a WebSocket, so this module does: the same models that parse
 and emit frames give the JSON Schemas (refs into `#/components/schemas`), every client and
@@ -8,6 +8,8 @@ a client `send`s client events and `receive`s server events on the one channel.
 
 Served at /asyncapi.json and /asyncapi.yaml, rendered at /asyncapi by the AsyncAPI React
 component (vendored in static/vendor/asyncapi-react, refreshed by `task vendor-asyncapi`).
+
+Just over ~300 lines on purpose: the document's builder and the three routes that serve it.
 """
 
 from __future__ import annotations

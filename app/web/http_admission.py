@@ -14,6 +14,9 @@ they change): `data_received` feeding the parser; `on_header`, `on_headers_compl
 `on_response_complete` (both); `send_400_response` as the one place a parse error is
 answered; and `handle_websocket_upgrade` handing the transport to the WebSocket protocol
 inside `data_received`.
+
+Just over ~300 lines on purpose: the guard and the two protocol subclasses it serves are one
+mechanism, and reading them together is how to check that both parsers get the same limits.
 """
 
 from __future__ import annotations

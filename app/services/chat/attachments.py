@@ -6,6 +6,9 @@ Signed URLs (app/domain/signing.py) are the only way in or out: an upload URL is
 the room, the id and its expiry; a download URL to GET and the same. Download URLs expire, so
 they are not stored with the message: `AttachmentLinks` signs a fresh one each time a message
 is encoded for a client (a broadcast, `joined`, a `history` page), whichever node sends it.
+
+Just over ~300 lines on purpose: an attachment's life (reserve, upload, send, download, delete)
+is one state machine, kept in one place.
 """
 
 from __future__ import annotations
