@@ -256,6 +256,7 @@ def build(
         hello_timeout_s=settings.hello_timeout_s,
         idle_timeout_s=settings.idle_timeout_s,
     )
+    chat.sessions.on_token_expiry = connections.token_expires_in
     node = Node(
         node_id=settings.node_id,
         nodes=store.nodes,

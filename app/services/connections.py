@@ -103,7 +103,6 @@ class Connections:
         self.draining = False
         # Set by the node (app/services/node.py): a client event found the store down.
         self.on_store_failure: Callable[[], None] = lambda: None
-        chat.sessions.on_token_expiry = self._token_expires_in
         metrics.watch_outboxes(self.outbox_depths)
 
     def __len__(self) -> int:
@@ -198,8 +197,9 @@ class Connections:
                 sent += 1
         return sent
 
-    def _token_expires_in(self, conn_id: str, seconds: float | None) -> None:
-        """After a `hello`: an authenticated session ends when its token expires."""
+    def token_expires_in(self, conn_id: str, seconds: float | None) -> None:
+        """After a `hello`: an authenticated session ends when its token expires (the chat's
+        sessions call this; wired in bootstrap.build)."""
         timers = self._timers.get(conn_id)
         if timers is not None:
             timers.expire_in(seconds)
